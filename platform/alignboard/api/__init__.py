@@ -1,0 +1,148 @@
+"""The REST API under /api/v1: flask-smorest, OpenAPI document and offline Swagger UI.
+
+Every error under /api answers JSON ``{"status", "error", "message", "errors"}``, where
+``errors`` maps field names to lists of messages, never an HTML page.
+"""
+import logging
+from functools import wraps
+
+import swagger_ui_bundle
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import jsonify, request, send_from_directory
+from flask_login import current_user
+from flask_smorest import Api, abort
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+SWAGGER_STATIC = "/api/v1/docs/static"
+
+
+def schema_name(schema):
+    """OpenAPI component names: "PersonSchema" -> "Person", a partial one -> "PersonPatch"."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and schema.partial:
+        name += "Patch"
+    return name
+
+
+def init_app(app):
+    """Create the app's ``Api`` (one per app: tests build many apps) and return it."""
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", SWAGGER_STATIC + "/")
+    api = Api(spec_kwargs={
+        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "a token from `alignboard token LOGIN`"}}},
+        "security": [{"bearer": []}]})
+    api.init_app(app)
+    app.extensions["alignboard.api"] = api
+
+    @app.route(SWAGGER_STATIC + "/<path:filename>")
+    def swagger_static(filename):
+        # Swagger UI is served from the installed package: the docs page works offline.
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    # Replaces flask-smorest's handler: JSON under /api, the usual pages elsewhere.
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)
+    return api
+
+
+def _is_api():
+    return request.path.startswith("/api/")
+
+
+def _flatten(messages):
+    """webargs nests messages by location ({"json": {...}}); clients want {field: [...]}."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages if isinstance(messages, list) else [str(messages)]}
+    if set(messages) <= {"json", "query", "form", "files", "headers", "path", "view_args"}:
+        merged = {}
+        for part in messages.values():
+            merged.update(part if isinstance(part, dict) else {"_schema": part})
+        return merged
+    return messages
+
+
+def error_body(status, message, errors=None):
+    body = {"status": status, "error": _reason(status), "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _reason(status):
+    from http import HTTPStatus
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _handle_http(exc):
+    if not _is_api():
+        return exc
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("errors") or (_flatten(data["messages"]) if "messages" in data else None)
+    message = data.get("message") or exc.description
+    if exc.code == 422 and errors and not data.get("message"):
+        message = "The request has invalid fields: see errors."
+    response = jsonify(error_body(exc.code, message, errors))
+    response.status_code = exc.code
+    for key, value in (exc.get_headers() if hasattr(exc, "get_headers") else []):
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
+
+
+def _handle_unexpected(exc):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if _is_api():
+        response = jsonify(error_body(500, "Internal error; it has been logged."))
+        response.status_code = 500
+        return response
+    return InternalServerError()
+
+
+def fail(status, message, errors=None):
+    """Abort the request with a JSON error (``errors``: {field: [messages]})."""
+    kwargs = {"message": message}
+    if errors:
+        kwargs["errors"] = errors
+    abort(status, **kwargs)
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            fail(401, "Authentication required: send 'Authorization: Bearer TOKEN'.")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def configure_required(view):
+    """Only roles that may configure (hr, admin) pass."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.role.can_configure:
+            fail(403, "Your role may read but not change this.")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def page(query, pagination_parameters):
+    """One page of a peewee query; sets the total for flask-smorest's X-Pagination header."""
+    pagination_parameters.item_count = query.count()
+    return list(query.paginate(pagination_parameters.page, pagination_parameters.page_size))
+
+
+PAGINATE = {"page_size": 50, "max_page_size": 500}
+
+
+class MessageSchema(Schema):
+    message = fields.String()

@@ -1,0 +1,1 @@
+"""Login, API tokens, CSRF policy and the request's current user."""

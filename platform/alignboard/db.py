@@ -1,0 +1,83 @@
+"""The database: one proxy every model binds to, opened from ``DATABASE_URL``.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL is the scale
+path. Each request opens a connection and closes it at teardown, as peewee's
+``playhouse.flask_utils`` does.
+"""
+import json
+import logging
+from datetime import datetime, timezone
+
+import peewee
+from playhouse.db_url import connect
+
+log = logging.getLogger(__name__)
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    # Readers and a writer from another process (worker, CLI) wait instead of failing.
+    "busy_timeout": 5000,
+    "synchronous": "normal",
+}
+
+
+def utcnow():
+    """The current time as a naive UTC datetime, the form every timestamp is stored in."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class JSONField(peewee.TextField):
+    """A JSON document stored as text, so SQLite and PostgreSQL behave the same."""
+
+    def db_value(self, value):
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+    def python_value(self, value):
+        if value is None:
+            return None
+        return json.loads(value)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def open_database(url):
+    """Return an unconnected peewee database for ``url`` (sqlite:/// or postgresql://)."""
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS)
+    if url.startswith(("postgres://", "postgresql://")):
+        return connect(url)
+    raise ValueError(
+        f"DATABASE_URL {url!r} is not supported: use sqlite:///PATH or "
+        "postgresql://USER@HOST:PORT/NAME")
+
+
+def init_app(app):
+    """Bind the proxy to the app's database and manage a connection per request."""
+    db = open_database(app.config["DATABASE_URL"])
+    database.initialize(db)
+    app.extensions["alignboard.db"] = db
+
+    @app.before_request
+    def _connect():
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not database.is_closed():
+            database.close()
+
+    return db
+
+
+def dialect():
+    """'sqlite' or 'postgres', for the few places that must differ."""
+    return "postgres" if isinstance(database.obj, peewee.PostgresqlDatabase) else "sqlite"

@@ -1,0 +1,33 @@
+"""Languages: English and Simplified Chinese, chosen per user.
+
+The choice is, in order: the session (set by the switcher), the logged-in person's saved
+locale, the browser's Accept-Language, English. Flask-Admin ships its Chinese as
+``zh_Hans_CN``; ``zh_CN`` maps to it.
+"""
+from flask import request, session
+from flask_babel import Babel
+from flask_login import current_user
+
+LOCALES = {"en": "English", "zh_CN": "中文"}
+
+babel = Babel()
+
+
+def select_locale():
+    code = session.get("locale")
+    if code in LOCALES:
+        return code
+    if current_user and getattr(current_user, "is_authenticated", False) \
+            and current_user.locale in LOCALES:
+        return current_user.locale
+    best = request.accept_languages.best_match(["en", "zh_CN", "zh"]) if request else None
+    return "zh_CN" if best in ("zh_CN", "zh") else "en"
+
+
+def init_app(app):
+    # Flask-Admin's pages read app.extensions["babel"]: without Babel they answer 500.
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def _locales():
+        return {"LOCALES": LOCALES, "current_locale": select_locale()}

@@ -1,0 +1,257 @@
+"""Import units and people from CSV/XLSX: validate every row first, write all or nothing.
+
+A dry run reports what would change. Any row error (a manager cycle, a missing manager, a
+duplicate login, an over-long value...) is reported with its row number and column and
+nothing is written. Existing units (by code) and people (by login) are updated.
+"""
+import logging
+import re
+from dataclasses import dataclass, field
+
+from ..db import database
+from .. import tabular
+from .models import Person, Role, Unit, UNIT_KINDS
+
+log = logging.getLogger(__name__)
+
+LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+UNIT_COLUMNS = {"code": True, "name": True, "kind": False, "parent": False, "leader": False}
+PEOPLE_COLUMNS = {"login": True, "name": True, "email": False, "unit": False, "manager": False,
+                  "role": False, "external_id": False, "password": False, "leads": False}
+MAX_LEN = {"code": 64, "name": 200, "login": 64, "email": 254, "external_id": 128,
+           "kind": 32, "password": 200}
+
+
+@dataclass
+class Report:
+    """What an import did, or would do on a dry run."""
+    dry_run: bool
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # dicts: row, column, message
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def error(self, row, column, message):
+        self.errors.append({"row": row, "column": column, "message": message})
+
+    def as_dict(self):
+        return {"dry_run": self.dry_run, "ok": self.ok, "created": self.created,
+                "updated": self.updated, "errors": self.errors}
+
+
+def _check_columns(columns, allowed, report):
+    unknown = [c for c in columns if c not in allowed]
+    if unknown:
+        report.error(1, ",".join(unknown),
+                     f"unknown column(s) {', '.join(unknown)}; expected "
+                     f"{', '.join(allowed)}")
+    missing = [c for c, required in allowed.items() if required and c not in columns]
+    if missing:
+        report.error(1, ",".join(missing), f"missing required column(s) {', '.join(missing)}")
+    return report.ok
+
+
+def _check_values(row, columns, report):
+    good = True
+    for col in columns:
+        value = row.get(col, "")
+        if col in MAX_LEN and len(value) > MAX_LEN[col]:
+            report.error(row["__row__"], col, f"longer than {MAX_LEN[col]} characters")
+            good = False
+        if CONTROL_RE.search(value):
+            report.error(row["__row__"], col, "contains control characters")
+            good = False
+    return good
+
+
+def _cycle(edges, start):
+    """Follow ``edges`` (child -> parent) from ``start``; return the loop if there is one."""
+    seen = []
+    node = start
+    while node is not None:
+        if node in seen:
+            return seen[seen.index(node):]
+        seen.append(node)
+        node = edges.get(node)
+    return None
+
+
+def read(data, filename):
+    return tabular.read(data, filename)
+
+
+def import_units(data, filename, dry_run=False):
+    report = Report(dry_run)
+    try:
+        columns, rows = tabular.read(data, filename)
+    except tabular.TabularError as exc:
+        report.error(None, None, str(exc))
+        return report
+    if not _check_columns(columns, UNIT_COLUMNS, report):
+        return report
+
+    existing = {u.code: u for u in Unit.select()}
+    parents = {code: (u.parent.code if u.parent_id else None) for code, u in existing.items()}
+    in_file = {}
+    for row in rows:
+        n = row["__row__"]
+        if not _check_values(row, columns, report):
+            continue
+        code, name = row["code"], row["name"]
+        if not code:
+            report.error(n, "code", "is required")
+            continue
+        if not name:
+            report.error(n, "name", "is required")
+        if code in in_file:
+            report.error(n, "code", f"{code!r} appears twice (first on row {in_file[code]})")
+            continue
+        in_file[code] = n
+        kind = row.get("kind") or "team"
+        if kind not in UNIT_KINDS:
+            report.error(n, "kind", f"{kind!r} is not one of {', '.join(UNIT_KINDS)}")
+        parents[code] = row.get("parent") or None
+        leader = row.get("leader")
+        if leader and not Person.select().where(Person.login == leader).exists():
+            report.error(n, "leader", f"no person with login {leader!r}")
+    for row in rows:
+        code, parent = row.get("code"), row.get("parent")
+        if code in in_file and parent and parent not in parents:
+            report.error(row["__row__"], "parent", f"no unit with code {parent!r}")
+        elif code in in_file:
+            loop = _cycle(parents, code)
+            if loop:
+                report.error(row["__row__"], "parent",
+                             "units form a cycle: " + " -> ".join(loop + [loop[0]]))
+    if not report.ok:
+        return report
+
+    for row in rows:
+        (report.updated if row["code"] in existing else report.created).append(row["code"])
+    if dry_run:
+        return report
+    with database.atomic():
+        # Parents first: sort by depth in the final tree.
+        def depth(code):
+            d, node = 0, parents.get(code)
+            while node:
+                d, node = d + 1, parents.get(node)
+            return d
+
+        units = dict(existing)
+        for row in sorted(rows, key=lambda r: depth(r["code"])):
+            unit = units.get(row["code"]) or Unit(code=row["code"])
+            unit.name = row["name"]
+            unit.kind = row.get("kind") or unit.kind or "team"
+            unit.parent = units[row["parent"]] if row.get("parent") else None
+            if row.get("leader"):
+                unit.leader = Person.get(Person.login == row["leader"])
+            unit.save()
+            units[unit.code] = unit
+    log.info("imported units: %d created, %d updated", len(report.created), len(report.updated))
+    return report
+
+
+def import_people(data, filename, dry_run=False):
+    report = Report(dry_run)
+    try:
+        columns, rows = tabular.read(data, filename)
+    except tabular.TabularError as exc:
+        report.error(None, None, str(exc))
+        return report
+    if not _check_columns(columns, PEOPLE_COLUMNS, report):
+        return report
+
+    roles = {r.key: r for r in Role.select()}
+    units = {u.code: u for u in Unit.select()}
+    existing = {p.login: p for p in Person.select()}
+    managers = {p.login: (p.manager.login if p.manager_id else None) for p in existing.values()}
+    in_file = {}
+    for row in rows:
+        n = row["__row__"]
+        if not _check_values(row, columns, report):
+            continue
+        login = row["login"]
+        if not login:
+            report.error(n, "login", "is required")
+            continue
+        if not LOGIN_RE.match(login):
+            report.error(n, "login", f"{login!r} may hold only lower-case letters, digits, "
+                         "dots, dashes and underscores")
+            continue
+        if login in in_file:
+            report.error(n, "login", f"duplicate login {login!r} (first on row {in_file[login]})")
+            continue
+        in_file[login] = n
+        if not row["name"]:
+            report.error(n, "name", "is required")
+        email = row.get("email")
+        if email and not EMAIL_RE.match(email):
+            report.error(n, "email", f"{email!r} is not an e-mail address")
+        role = row.get("role") or ("rep" if login not in existing else None)
+        if role and role not in roles:
+            report.error(n, "role", f"unknown role {role!r}; known: {', '.join(sorted(roles))}")
+        unit = row.get("unit")
+        if unit and unit not in units:
+            report.error(n, "unit", f"no unit with code {unit!r}")
+        for code in filter(None, (c.strip() for c in row.get("leads", "").split(";"))):
+            if code not in units:
+                report.error(n, "leads", f"no unit with code {code!r}")
+        managers[login] = row.get("manager") or None
+    for row in rows:
+        login, manager = row.get("login"), row.get("manager")
+        if login not in in_file:
+            continue
+        if manager and manager not in managers:
+            report.error(row["__row__"], "manager", f"manager {manager!r} is not a known login")
+            continue
+        loop = _cycle(managers, login)
+        if loop:
+            report.error(row["__row__"], "manager",
+                         "management cycle: " + " -> ".join(loop + [loop[0]]))
+    if not report.ok:
+        return report
+
+    for row in rows:
+        (report.updated if row["login"] in existing else report.created).append(row["login"])
+    if dry_run:
+        return report
+    with database.atomic():
+        people = dict(existing)
+        for row in rows:
+            person = people.get(row["login"]) or Person(login=row["login"])
+            person.name = row["name"]
+            for col in ("email", "external_id"):
+                if col in columns:
+                    setattr(person, col, row[col] or None)
+            if row.get("role"):
+                person.role = roles[row["role"]]
+            elif not person.role_id:
+                person.role = roles["rep"]
+            if "unit" in columns:
+                person.unit = units[row["unit"]] if row["unit"] else None
+            if row.get("password"):
+                person.set_password(row["password"])
+            if "manager" in columns:
+                # Cleared here and set in the second pass, so that a reshuffle never passes
+                # through a transient cycle.
+                person.manager = None
+            person.save()
+            people[person.login] = person
+        # Managers second, once everyone named in the file exists.
+        for row in rows:
+            person = people[row["login"]]
+            if "manager" in columns:
+                person.manager = people[row["manager"]] if row["manager"] else None
+                person.save()
+            for code in filter(None, (c.strip() for c in row.get("leads", "").split(";"))):
+                Unit.update(leader=person).where(Unit.code == code).execute()
+    log.info("imported people: %d created, %d updated", len(report.created),
+             len(report.updated))
+    return report

@@ -1,0 +1,145 @@
+"""Org models. Roles carry their visibility scope, so scopes are data HR can read."""
+import peewee as pw
+from flask import current_app, has_app_context
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import BaseModel, utcnow
+
+SCOPES = ("own", "subtree", "all")
+UNIT_KINDS = ("company", "region", "team", "other")
+PERIOD_KINDS = ("year", "quarter", "month", "week")
+
+
+class OrgError(ValueError):
+    """An org change that would break the tree (a cycle, a missing parent...)."""
+
+
+class Role(BaseModel):
+    key = pw.CharField(max_length=32, unique=True)
+    name_en = pw.CharField(max_length=100)
+    name_zh = pw.CharField(max_length=100)
+    # own: the person's own data; subtree: the units the person leads and everything
+    # below them; all: everything.
+    scope = pw.CharField(max_length=16, default="own", choices=[(s, s) for s in SCOPES])
+    can_configure = pw.BooleanField(default=False)
+    description = pw.TextField(default="")
+
+    def __str__(self):
+        return self.key
+
+
+class Unit(BaseModel):
+    code = pw.CharField(max_length=64, unique=True)
+    name = pw.CharField(max_length=200)
+    kind = pw.CharField(max_length=32, default="team", choices=[(k, k) for k in UNIT_KINDS])
+    parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    # Unit and Person point at each other; the leader link is deferred to break the cycle.
+    leader = pw.DeferredForeignKey("Person", null=True, column_name="leader_id",
+                                   on_delete="SET NULL")
+    # Materialised path "/1/4/9/" so that a subtree is one indexed LIKE query.
+    path = pw.CharField(max_length=1000, index=True, default="/")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self._check_parent()
+        with self._meta.database.atomic():
+            result = super().save(*args, **kwargs)
+            self._refresh_paths()
+        return result
+
+    def _check_parent(self):
+        seen = {self.id} if self.id else set()
+        node = self.parent
+        while node is not None:
+            if node.id in seen:
+                raise OrgError(f"unit {self.code!r} cannot be placed under its own descendant "
+                               f"{node.code!r}")
+            seen.add(node.id)
+            node = node.parent
+
+    def _refresh_paths(self):
+        old = self.path
+        new = (self.parent.path if self.parent else "/") + f"{self.id}/"
+        if new == old:
+            return
+        Unit.update(path=new).where(Unit.id == self.id).execute()
+        self.path = new
+        if old and old != "/":
+            # Move the descendants along: replace the old prefix with the new one.
+            for child in Unit.select().where(Unit.path.startswith(old) & (Unit.id != self.id)):
+                Unit.update(path=new + child.path[len(old):]).where(
+                    Unit.id == child.id).execute()
+
+    def subtree(self):
+        """This unit and every unit below it."""
+        return Unit.select().where(Unit.path.startswith(self.path))
+
+
+class Person(UserMixin, BaseModel):
+    login = pw.CharField(max_length=64, unique=True)
+    name = pw.CharField(max_length=200)
+    email = pw.CharField(max_length=254, null=True)
+    external_id = pw.CharField(max_length=128, null=True, unique=True)
+    unit = pw.ForeignKeyField(Unit, null=True, backref="people", on_delete="RESTRICT")
+    manager = pw.ForeignKeyField("self", null=True, backref="reports", on_delete="SET NULL")
+    role = pw.ForeignKeyField(Role, backref="people", on_delete="RESTRICT")
+    password_hash = pw.CharField(max_length=255, null=True)
+    active = pw.BooleanField(default=True)
+    locale = pw.CharField(max_length=16, null=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    def __str__(self):
+        return f"{self.name} ({self.login})"
+
+    # Flask-Login: an inactive person cannot log in or use a token.
+    @property
+    def is_active(self):
+        return self.active
+
+    def set_password(self, password):
+        # Tests choose a cheap method through PASSWORD_HASH_METHOD; real installs keep
+        # werkzeug's default (scrypt).
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = (generate_password_hash(password, method=method) if method
+                              else generate_password_hash(password))
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def save(self, *args, **kwargs):
+        self._check_manager()
+        return super().save(*args, **kwargs)
+
+    def _check_manager(self):
+        seen = {self.id} if self.id else set()
+        node = self.manager
+        while node is not None:
+            if node.id in seen:
+                raise OrgError(f"{self.login} cannot report to {node.login}: that makes a "
+                               "management cycle")
+            seen.add(node.id)
+            node = node.manager
+
+
+
+
+class Period(BaseModel):
+    kind = pw.CharField(max_length=16, choices=[(k, k) for k in PERIOD_KINDS])
+    name = pw.CharField(max_length=32)
+    start = pw.DateField()
+    end = pw.DateField()  # inclusive
+
+    class Meta:
+        indexes = ((("kind", "start"), True),)
+
+    def __str__(self):
+        return self.name
+
+    def contains(self, day):
+        return self.start <= day <= self.end
+
+
+MODELS = [Role, Unit, Person, Period]

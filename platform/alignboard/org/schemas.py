@@ -1,0 +1,60 @@
+"""marshmallow schemas of the org resources, shared by the API and the importer's checks."""
+from marshmallow import Schema, fields, validate
+
+from .models import PERIOD_KINDS, SCOPES, UNIT_KINDS
+
+LOGIN = validate.Regexp(r"^[a-z0-9][a-z0-9._-]*$",
+                        error="may hold only lower-case letters, digits, . _ and -")
+
+
+class RoleSchema(Schema):
+    key = fields.String(dump_only=True)
+    name_en = fields.String(dump_only=True)
+    name_zh = fields.String(dump_only=True)
+    scope = fields.String(dump_only=True, validate=validate.OneOf(SCOPES))
+
+
+class UnitSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Length(1, 64))
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    kind = fields.String(load_default="team", validate=validate.OneOf(UNIT_KINDS))
+    parent_id = fields.Integer(allow_none=True, load_default=None)
+    leader_id = fields.Integer(allow_none=True, load_default=None)
+    path = fields.String(dump_only=True)
+
+
+class PersonSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    login = fields.String(required=True, validate=[validate.Length(1, 64), LOGIN])
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
+    external_id = fields.String(allow_none=True, load_default=None,
+                                validate=validate.Length(max=128))
+    unit_id = fields.Integer(allow_none=True, load_default=None)
+    manager_id = fields.Integer(allow_none=True, load_default=None)
+    # Dumps Role.__str__, its key.
+    role = fields.String(load_default="rep",
+                         metadata={"description": "rep, manager, hr, exec or admin"})
+    active = fields.Boolean(load_default=True)
+    password = fields.String(load_only=True, validate=validate.Length(8, 200),
+                             metadata={"description": "sets the login password"})
+
+
+class PeriodSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS))
+    name = fields.String(required=True, validate=validate.Length(1, 32))
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+
+
+class PeriodQuerySchema(Schema):
+    kind = fields.String(validate=validate.OneOf(PERIOD_KINDS))
+    on = fields.Date(metadata={"description": "only periods containing this date"})
+
+
+class PeopleQuerySchema(Schema):
+    unit_id = fields.Integer()
+    role = fields.String()
+    q = fields.String(metadata={"description": "part of the name or login"})

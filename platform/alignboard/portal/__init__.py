@@ -1,0 +1,1 @@
+"""The pages reps, managers and executives use every day (not the admin)."""

@@ -1,0 +1,60 @@
+"""Writing records: upsert by (connection, external id), history on change, one event each."""
+import logging
+
+from .. import events
+from ..db import database, utcnow
+from .models import Record, RecordVersion
+
+log = logging.getLogger(__name__)
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+def _payload(record, previous=None):
+    body = {"record_id": record.id, "connection_id": record.connection_id,
+            "external_id": record.external_id, "type": record.type,
+            "owner_id": record.owner_id,
+            "occurred_at": record.occurred_at.isoformat() if record.occurred_at else None,
+            "fields": record.fields}
+    if previous is not None:
+        body["previous"] = previous
+    return body
+
+
+def upsert(connection_id, external_id, type, fields, owner=None, owner_ref=None,
+           occurred_at=None):
+    """Create or update one record; return ``(record, CREATED | UPDATED | UNCHANGED)``.
+
+    A changed record keeps its old values in ``RecordVersion`` and emits ``record.changed``;
+    a new one emits ``record.created``; an identical one does nothing. Runs in a
+    transaction, so the record, its history and its event are stored together or not at all.
+    """
+    external_id = str(external_id)
+    owner_id = owner.id if hasattr(owner, "id") else owner
+    with database.atomic():
+        record = Record.get_or_none((Record.connection_id == connection_id) &
+                                    (Record.external_id == external_id))
+        if record is None:
+            record = Record.create(connection_id=connection_id, external_id=external_id,
+                                   type=type, owner=owner_id, owner_ref=owner_ref,
+                                   occurred_at=occurred_at, fields=fields)
+            events.publish("record.created", **_payload(record))
+            return record, CREATED
+        same = (record.type == type and record.owner_id == owner_id
+                and record.occurred_at == occurred_at and record.fields == fields
+                and record.owner_ref == owner_ref)
+        if same:
+            return record, UNCHANGED
+        previous = {"type": record.type, "owner_id": record.owner_id,
+                    "occurred_at": record.occurred_at.isoformat() if record.occurred_at
+                    else None, "fields": record.fields}
+        RecordVersion.create(record=record, version=record.version, type=record.type,
+                             owner_id=record.owner_id, occurred_at=record.occurred_at,
+                             fields=record.fields)
+        record.type, record.owner, record.owner_ref = type, owner_id, owner_ref
+        record.occurred_at, record.fields = occurred_at, fields
+        record.version += 1
+        record.updated_at = utcnow()
+        record.save()
+        events.publish("record.changed", **_payload(record, previous))
+        return record, UPDATED

@@ -1,0 +1,100 @@
+"""Read CSV and XLSX files into rows of text, whatever encoding a spreadsheet tool chose.
+
+Used by every file import (people, units, the csv connector). Files from Excel in China are
+often GBK; files from elsewhere UTF-8, sometimes with a byte-order mark. All three are read;
+anything else is refused with a message that says how to save the file.
+"""
+import csv
+import io
+from datetime import date, datetime
+
+
+class TabularError(ValueError):
+    """The file cannot be read as a table; the message tells the user what to do."""
+
+
+def decode(data):
+    """Bytes of a text file -> str, trying UTF-8 (with or without BOM), then GBK."""
+    if b"\x00" in data[:4096]:
+        raise TabularError("the file looks binary (it contains NUL bytes): upload a CSV "
+                           "saved as UTF-8 or GBK, or an .xlsx workbook")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TabularError("the file is neither UTF-8 nor GBK text: save it as 'CSV UTF-8' and "
+                       "upload it again")
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != datetime.min.time() \
+            else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read(data, filename="upload.csv"):
+    """Return ``(columns, rows)``: column names (stripped, lower case) and one dict per row.
+
+    Each row dict also holds ``"__row__"``, the line number a person sees in the file
+    (the header is row 1). Rows that are entirely empty are dropped.
+    """
+    name = (filename or "").lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        table = _read_xlsx(data)
+    elif name.endswith(".xls"):
+        raise TabularError("old .xls workbooks are not supported: save it as .xlsx or CSV")
+    else:
+        table = _read_csv(data)
+    if not table:
+        raise TabularError("the file is empty: it needs a header row and at least one row")
+    header = [str(h or "").strip().lower() for h in table[0]]
+    if not any(header):
+        raise TabularError("the first row must name the columns")
+    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    if dupes:
+        raise TabularError(f"column(s) named twice in the header: {', '.join(dupes)}")
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        values = [_cell(v).strip() for v in values]
+        if not any(values):
+            continue
+        if len(values) > len(header) and any(values[len(header):]):
+            raise TabularError(f"row {number} has more values than the header has columns")
+        row = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}
+        row["__row__"] = number
+        rows.append(row)
+    return [h for h in header if h], rows
+
+
+def _read_csv(data):
+    text = decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as exc:
+        raise TabularError(f"the CSV is malformed: {exc}") from exc
+
+
+def _read_xlsx(data):
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise TabularError(f"the workbook cannot be opened: {exc}") from exc
+    try:
+        sheet = wb.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        wb.close()

@@ -1,0 +1,136 @@
+"""The org REST API: scoped reads, hr/admin writes, JSON errors."""
+
+
+def test_rep_cannot_see_other_reps_through_people_api(client, org, auth):
+    h = auth(org.rob)
+    listed = client.get("/api/v1/people/", headers=h).get_json()
+    assert [p["login"] for p in listed] == ["rob"]
+    assert client.get(f"/api/v1/people/{org.rae.id}", headers=h).status_code == 404
+    assert client.get(f"/api/v1/people/{org.rob.id}", headers=h).status_code == 200
+
+
+def test_manager_sees_the_subtree_of_the_units_they_lead(client, org, auth):
+    logins = {p["login"] for p in client.get("/api/v1/people/",
+                                             headers=auth(org.mia)).get_json()}
+    assert logins == {"mia", "rob", "rae"}
+    assert client.get(f"/api/v1/people/{org.ray.id}", headers=auth(org.mia)).status_code == 404
+
+
+def test_hr_sees_everyone(client, org, auth):
+    people = client.get("/api/v1/people/", headers=auth(org.hr)).get_json()
+    assert len(people) == 8
+
+
+def test_api_without_token_answers_401_json(client, org):
+    r = client.get("/api/v1/people/")
+    assert r.status_code == 401
+    assert r.get_json()["status"] == 401
+
+
+def test_bad_token_answers_401(client, org):
+    r = client.get("/api/v1/people/", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401
+
+
+def test_hr_creates_a_person_and_rep_may_not(client, org, auth):
+    body = {"login": "new.rep", "name": "New Rep", "unit_id": org.team_a.id,
+            "manager_id": org.mia.id, "role": "rep"}
+    assert client.post("/api/v1/people/", json=body, headers=auth(org.rob)).status_code == 403
+    r = client.post("/api/v1/people/", json=body, headers=auth(org.hr))
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["role"] == "rep"
+
+
+def test_duplicate_login_answers_409(client, org, auth):
+    r = client.post("/api/v1/people/", json={"login": "rob", "name": "Another Rob"},
+                    headers=auth(org.hr))
+    assert r.status_code == 409
+    assert "login" in r.get_json()["errors"]
+
+
+def test_invalid_fields_answer_422_with_per_field_messages(client, org, auth):
+    r = client.post("/api/v1/people/", json={"login": "Bad Login!", "email": "nope"},
+                    headers=auth(org.hr))
+    assert r.status_code == 422
+    errors = r.get_json()["errors"]
+    assert set(errors) >= {"login", "name", "email"}
+
+
+def test_unknown_reference_answers_422(client, org, auth):
+    r = client.post("/api/v1/people/", json={"login": "x", "name": "X", "unit_id": 9999},
+                    headers=auth(org.hr))
+    assert r.status_code == 422
+    assert "unit_id" in r.get_json()["errors"]
+
+
+def test_management_cycle_refused_through_api(client, org, auth):
+    r = client.patch(f"/api/v1/people/{org.mia.id}", json={"manager_id": org.rob.id},
+                     headers=auth(org.hr))
+    assert r.status_code == 422
+
+
+def test_unit_cycle_refused_through_api(client, org, auth):
+    r = client.patch(f"/api/v1/units/{org.company.id}", json={"parent_id": org.team_a.id},
+                     headers=auth(org.hr))
+    assert r.status_code == 422
+
+
+def test_units_scoped_by_role(client, org, auth):
+    codes = [u["code"] for u in client.get("/api/v1/units/", headers=auth(org.rob)).get_json()]
+    assert codes == ["team-a"]
+    codes = {u["code"] for u in client.get("/api/v1/units/",
+                                           headers=auth(org.exec)).get_json()}
+    assert codes == {"co", "north", "south", "team-a", "team-b"}
+
+
+def test_people_are_paginated(client, org, auth):
+    r = client.get("/api/v1/people/?page=2&page_size=3", headers=auth(org.hr))
+    assert r.status_code == 200
+    assert len(r.get_json()) == 3
+    assert '"total": 8' in r.headers["X-Pagination"]
+
+
+def test_periods_list_and_filter(client, app, org, auth):
+    from alignboard.org import periods
+    from datetime import date
+    with app.app_context():
+        periods.generate(2017)
+    r = client.get("/api/v1/periods/?kind=week&on=2017-03-01", headers=auth(org.rob))
+    weeks = r.get_json()
+    assert [w["name"] for w in weeks] == ["2017-W09"]
+    assert weeks[0]["start"] == "2017-02-27"
+    assert date.fromisoformat(weeks[0]["start"]).weekday() == 0
+
+
+def test_period_ending_before_start_is_422(client, org, auth):
+    r = client.post("/api/v1/periods/", headers=auth(org.hr),
+                    json={"kind": "month", "name": "bad", "start": "2017-02-01",
+                          "end": "2017-01-01"})
+    assert r.status_code == 422
+
+
+def test_unknown_api_path_is_json_404(client, org, auth):
+    r = client.get("/api/v1/nothing-here", headers=auth(org.hr))
+    assert r.status_code == 404
+    assert r.is_json
+
+
+def test_openapi_document_and_docs_page(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/people/" in spec["paths"]
+    assert "/api/v1/units/{unit_id}" in spec["paths"]
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert b"/api/v1/docs/static/" in docs.data
+    assert client.get("/api/v1/docs/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_me_returns_the_token_owner(client, org, auth):
+    assert client.get("/api/v1/me/", headers=auth(org.ray)).get_json()["login"] == "ray"
+
+
+def test_html_in_names_is_returned_as_data_not_markup(client, org, auth):
+    r = client.post("/api/v1/people/", headers=auth(org.hr),
+                    json={"login": "x.y", "name": "<script>alert(1)</script>"})
+    assert r.status_code == 201
+    assert r.get_json()["name"] == "<script>alert(1)</script>"

@@ -1,0 +1,3 @@
+from alignboard.app import create_app
+
+app = create_app()
