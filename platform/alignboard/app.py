@@ -34,11 +34,13 @@ def create_app(test_config=None):
     api_ = api.init_app(app)
     admin_ = admin.init_app(app)
 
+    from . import cli
     from .auth import views as auth_views
     from .portal import views as portal_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(portal_views.bp)
+    cli.init_app(app)
     # Each area registers its pages, API blueprints and admin views; order follows the
     # data flow (org -> records -> forms -> connectors -> metrics -> rules).
     for name in AREAS:

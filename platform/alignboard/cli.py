@@ -10,11 +10,11 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from .app import create_app
 from .db import database
 
 
 def _create_app():
+    from .app import create_app
     return create_app()
 
 
@@ -23,11 +23,17 @@ def main():
     """Alignboard: sales and HR goal alignment."""
 
 
+def init_app(app):
+    """Put the core commands on ``app.cli``; areas add their own groups the same way."""
+    for command in (init, demo, token, serve, import_people, import_units, periods):
+        app.cli.add_command(command)
+
+
 def _connect():
     database.connect(reuse_if_open=True)
 
 
-@main.command()
+@click.command()
 @click.option("--admin-login", default="admin", show_default=True)
 @click.option("--admin-password", help="default: generated and printed once")
 @click.option("--no-admin", is_flag=True, help="only create or migrate the database")
@@ -53,7 +59,7 @@ def init(admin_login, admin_password, no_admin):
     click.echo(f"admin created: login {admin_login!r}, password {password!r}")
 
 
-@main.command()
+@click.command()
 @click.option("--password", default=None, help="password for every demo user")
 @with_appcontext
 def demo(password):
@@ -72,7 +78,7 @@ def demo(password):
                "anna.snelling")
 
 
-@main.command()
+@click.command()
 @click.argument("login")
 @click.option("--name", default="cli", help="a label to recognise the token by")
 @with_appcontext
@@ -89,11 +95,13 @@ def token(login, name):
     click.echo(secret)
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host, port):
     """Serve the app (development server; use gunicorn wsgi:app in production)."""
+    from .app import create_app
+
     app = create_app()
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -117,7 +125,7 @@ def _import(kind, path, dry_run):
                f"{'would update' if dry_run else 'updated'} {len(report.updated)}")
 
 
-@main.command("import-people")
+@click.command("import-people")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="check and report; write nothing")
 @with_appcontext
@@ -126,7 +134,7 @@ def import_people(path, dry_run):
     _import("people", path, dry_run)
 
 
-@main.command("import-units")
+@click.command("import-units")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="check and report; write nothing")
 @with_appcontext
@@ -135,7 +143,7 @@ def import_units(path, dry_run):
     _import("units", path, dry_run)
 
 
-@main.command()
+@click.command()
 @click.argument("years", nargs=-1, type=int, required=True)
 @with_appcontext
 def periods(years):

@@ -58,8 +58,12 @@ def load(app, test_config=None):
         "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "alignboard.db"))
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
     production = app.config["ENV"] == "production"
-    app.config.setdefault("SESSION_COOKIE_SECURE", production)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    # Flask pre-fills these with False, so "not set by the user" is judged by the sources.
+    explicit = set(test_config or {}) | {k[len("ALIGNBOARD_"):] for k in os.environ
+                                         if k.startswith("ALIGNBOARD_")}
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in explicit:
+            app.config[key] = production
 
     if not app.config.get("SECRET_KEY"):
         if production:

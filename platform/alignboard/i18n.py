@@ -2,7 +2,8 @@
 
 The choice is, in order: the session (set by the switcher), the logged-in person's saved
 locale, the browser's Accept-Language, English. Flask-Admin ships its Chinese as
-``zh_Hans_CN``; ``zh_CN`` maps to it.
+``zh_Hans_CN``; ``zh_CN`` maps to it. Babel parses ``zh_CN`` as ``zh_Hans_CN``, which is
+why our own catalogue lives in ``translations/zh_Hans_CN`` too.
 """
 from flask import request, session
 from flask_babel import Babel

@@ -49,6 +49,8 @@ def init_app(app):
 
     @app.before_request
     def _csrf():
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return
         if request.method in SAFE_METHODS or bearer_present():
             return
         # Webhook receivers authenticate with signatures, not cookies.

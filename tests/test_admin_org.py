@@ -1,0 +1,82 @@
+"""The HR admin for the organisation."""
+import io
+
+from alignboard.org.models import Person, Unit
+
+
+def test_rep_cannot_enter_the_admin(client, org, login):
+    login(org.rob)
+    assert client.get("/admin/person/").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, org):
+    r = client.get("/admin/person/")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_hr_lists_people_and_units(client, org, login):
+    login(org.hr)
+    for url in ("/admin/", "/admin/person/", "/admin/unit/", "/admin/role/",
+                "/admin/period/", "/admin/org_import/", "/admin/record/"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_hr_creates_a_unit_in_the_admin(client, app, org, login):
+    login(org.hr)
+    r = client.post("/admin/unit/new/", data={"code": "east", "name": "East",
+                                              "kind": "region", "parent": org.company.id})
+    assert r.status_code == 302
+    with app.app_context():
+        east = Unit.get(Unit.code == "east")
+        assert east.path.startswith(Unit.get(Unit.code == "co").path)
+
+
+def test_hr_sets_a_password_in_the_admin(client, app, org, login):
+    login(org.hr)
+    r = client.post(f"/admin/person/edit/?id={org.ray.id}", data={
+        "login": "ray", "name": "Ray", "role": org.ray.role_id, "unit": org.team_b.id,
+        "manager": org.max.id, "active": "y", "new_password": "brand-new-pass"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert Person.get(Person.login == "ray").check_password("brand-new-pass")
+
+
+def test_admin_refuses_a_unit_cycle_with_a_message(client, app, org, login):
+    login(org.hr)
+    r = client.post(f"/admin/unit/edit/?id={org.company.id}", follow_redirects=True, data={
+        "code": "co", "name": "Company", "kind": "company", "parent": org.team_a.id})
+    assert b"descendant" in r.data
+    with app.app_context():
+        assert Unit.get(Unit.code == "co").parent is None
+
+
+def test_import_page_dry_run_then_import(client, app, org, login):
+    login(org.hr)
+    data = b"login,name,unit,manager\nnew.rep,New <i>Rep</i>,team-a,mia\n"
+    r = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "dry_run": "1", "file": (io.BytesIO(data), "p.csv")})
+    assert b"Dry run" in r.data
+    with app.app_context():
+        assert not Person.select().where(Person.login == "new.rep").exists()
+    r = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(data), "p.csv")})
+    assert r.status_code == 200
+    with app.app_context():
+        assert Person.get(Person.login == "new.rep").manager.login == "mia"
+    listing = client.get("/admin/person/").data
+    assert b"New <i>Rep</i>" not in listing and b"New &lt;i&gt;Rep&lt;/i&gt;" in listing
+
+
+def test_import_page_shows_row_errors(client, org, login):
+    login(org.hr)
+    data = b"login,name,manager\nx,X,nobody\n"
+    r = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(data), "p.csv")})
+    assert b"import-errors" in r.data and b"nobody" in r.data
+
+
+def test_admin_speaks_chinese_when_chosen(client, org, login):
+    login(org.hr)
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/person/"})
+    page = client.get("/admin/person/").data.decode()
+    assert "组织" in page and "人员" in page

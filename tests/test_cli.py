@@ -1,0 +1,89 @@
+"""The alignboard command."""
+import os
+import subprocess
+import sys
+
+from alignboard.auth.models import ApiToken
+from alignboard.org.models import Person, Role, Unit
+
+
+def test_init_creates_an_admin_once(runner, app):
+    result = runner.invoke(args=["init", "--admin-password", "s3cret-pass"])
+    assert result.exit_code == 0, result.output
+    assert "admin created" in result.output
+    again = runner.invoke(args=["init"])
+    assert "an admin exists already" in again.output
+    with app.app_context():
+        assert Person.get(Person.login == "admin").check_password("s3cret-pass")
+
+
+def test_demo_loads_the_crm_company(runner, app):
+    result = runner.invoke(args=["demo", "--password", "demo-pass-1"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        reps = Person.select().join(Role).where(Role.key == "rep")
+        managers = Person.select().join(Role).where(Role.key == "manager")
+        assert reps.count() == 35 and managers.count() == 6
+        assert Unit.select().where(Unit.kind == "region").count() == 3
+        anna = Person.get(Person.login == "anna.snelling")
+        assert anna.manager.login == "dustin.brinkmann"
+        assert anna.unit.leader.login == "dustin.brinkmann"
+        assert anna.check_password("demo-pass-1")
+        for login in ("hr", "exec", "admin", "mei-mei.johns"):
+            assert Person.get_or_none(Person.login == login), login
+    again = runner.invoke(args=["demo", "--password", "demo-pass-1"])
+    assert again.exit_code == 0 and "0 created" in again.output
+
+
+def test_demo_refuses_an_uninitialised_database(database_url, tmp_path):
+    from conftest import make_app
+    app = make_app(database_url, tmp_path, migrate=False)
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code != 0 and "alignboard init" in result.output
+
+
+def test_token_prints_only_the_token(runner, app, org):
+    result = runner.invoke(args=["token", "rob"])
+    assert result.exit_code == 0
+    secret = result.stdout.strip()
+    assert "\n" not in secret and secret.startswith("ab_")
+    with app.app_context():
+        assert ApiToken.lookup(secret).login == "rob"
+
+
+def test_token_for_unknown_user_fails(runner, org):
+    result = runner.invoke(args=["token", "nobody"])
+    assert result.exit_code != 0 and "no active person" in result.output
+
+
+def test_import_people_cli_dry_run_and_errors(runner, app, org, tmp_path):
+    good = tmp_path / "p.csv"
+    good.write_text("login,name,unit,manager\nnew.one,New One,team-a,mia\n")
+    result = runner.invoke(args=["import-people", str(good), "--dry-run"])
+    assert result.exit_code == 0 and "would create 1" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("login,name,manager\nx,X,ghost\n")
+    result = runner.invoke(args=["import-people", str(bad)])
+    assert result.exit_code == 1 and "ghost" in result.output
+    with app.app_context():
+        assert not Person.select().where(Person.login.in_(["new.one", "x"])).exists()
+
+
+def test_periods_command(runner, app):
+    result = runner.invoke(args=["periods", "2017"])
+    assert result.exit_code == 0 and "69 period(s) created" in result.output
+
+
+def test_installed_command_follows_database_url(tmp_path):
+    """The real console script, in a subprocess, uses DATABASE_URL like the web app."""
+    db = tmp_path / "cli.db"
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", SECRET_KEY="x",
+               ALIGNBOARD_INSTANCE_PATH=str(tmp_path / "inst"))
+    exe = os.path.join(os.path.dirname(sys.executable), "alignboard")
+    out = subprocess.run([exe, "init", "--no-admin"], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert db.exists()
+    token = subprocess.run([exe, "token", "nobody"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert token.returncode != 0 and token.stdout == ""

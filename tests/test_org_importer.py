@@ -1,0 +1,123 @@
+"""Importing people and units: every row checked, all or nothing, any common encoding."""
+import io
+
+from openpyxl import Workbook
+
+from alignboard.org import importer
+from alignboard.org.models import Person, Unit
+
+UNITS = "code,name,kind,parent\nco,Company,company,\nnorth,North,region,co\nt1,Team 1,team,north\n"
+
+
+def people(rows):
+    return ("login,name,unit,manager,role\n" + rows).encode()
+
+
+def test_dry_run_reports_and_writes_nothing(app):
+    with app.app_context():
+        report = importer.import_units(UNITS.encode(), "u.csv", dry_run=True)
+        assert report.ok and sorted(report.created) == ["co", "north", "t1"]
+        assert Unit.select().count() == 0
+
+
+def test_units_then_people_import(app):
+    with app.app_context():
+        assert importer.import_units(UNITS.encode(), "u.csv").ok
+        report = importer.import_people(people(
+            "boss,The Boss,co,,manager\nrep.one,Rep One,t1,boss,rep\n"), "p.csv")
+        assert report.ok, report.errors
+        rep = Person.get(Person.login == "rep.one")
+        assert rep.manager.login == "boss" and rep.unit.code == "t1"
+        assert Unit.get(Unit.code == "t1").path.startswith(Unit.get(Unit.code == "co").path)
+
+
+def test_manager_cycle_is_a_row_error_and_nothing_is_written(app):
+    with app.app_context():
+        importer.import_units(UNITS.encode(), "u.csv")
+        report = importer.import_people(people(
+            "a,A,t1,b,rep\nb,B,t1,c,rep\nc,C,t1,a,rep\nd,D,t1,,rep\n"), "p.csv")
+        assert not report.ok
+        assert any("cycle" in e["message"] and e["column"] == "manager"
+                   for e in report.errors)
+        assert Person.select().count() == 0
+
+
+def test_missing_manager_and_duplicate_login_are_row_errors(app):
+    with app.app_context():
+        importer.import_units(UNITS.encode(), "u.csv")
+        report = importer.import_people(people(
+            "a,A,t1,ghost,rep\nb,B,t1,,rep\nb,B again,t1,,rep\n"), "p.csv")
+        rows = {(e["row"], e["column"]) for e in report.errors}
+        assert (2, "manager") in rows and (4, "login") in rows
+        assert Person.select().count() == 0
+
+
+def test_unknown_column_is_refused(app):
+    with app.app_context():
+        report = importer.import_people(b"login,name,shoe_size\na,A,42\n", "p.csv")
+        assert not report.ok and "shoe_size" in report.errors[0]["message"]
+
+
+def test_over_long_and_control_characters_are_refused(app):
+    with app.app_context():
+        report = importer.import_people(
+            ("login,name\n" + "a," + "x" * 201 + "\nb,bad\x07name\n").encode(), "p.csv")
+        messages = [e["message"] for e in report.errors]
+        assert any("longer than 200" in m for m in messages)
+        assert any("control characters" in m for m in messages)
+        assert Person.select().count() == 0
+
+
+def test_gbk_file_from_excel_is_read(app):
+    with app.app_context():
+        importer.import_units(UNITS.encode(), "u.csv")
+        data = "login,name,unit\nzhang.san,张三,t1\n".encode("gbk")
+        assert importer.import_people(data, "p.csv").ok
+        assert Person.get(Person.login == "zhang.san").name == "张三"
+
+
+def test_utf8_with_bom_is_read(app):
+    with app.app_context():
+        data = "\ufeffcode,name\nhq,总部\n".encode("utf-8")
+        assert importer.import_units(data, "u.csv").ok
+        assert Unit.get(Unit.code == "hq").name == "总部"
+
+
+def test_binary_garbage_is_a_clear_error(app):
+    with app.app_context():
+        report = importer.import_people(b"\x00\x01\x02binary", "p.csv")
+        assert not report.ok and "binary" in report.errors[0]["message"]
+
+
+def test_xlsx_is_read(app):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["code", "name", "kind"])
+    ws.append(["x1", "Excel Unit", "team"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    with app.app_context():
+        assert importer.import_units(buf.getvalue(), "units.xlsx").ok
+        assert Unit.get(Unit.code == "x1").name == "Excel Unit"
+
+
+def test_html_in_names_is_stored_as_given(app):
+    with app.app_context():
+        assert importer.import_units(b"code,name\nevil,<b>Evil</b>\n", "u.csv").ok
+        assert Unit.get(Unit.code == "evil").name == "<b>Evil</b>"
+
+
+def test_reimport_updates_and_can_reshuffle_managers(app):
+    with app.app_context():
+        importer.import_units(UNITS.encode(), "u.csv")
+        importer.import_people(people("a,A,t1,,rep\nb,B,t1,a,rep\n"), "p.csv")
+        report = importer.import_people(people("a,A,t1,b,rep\nb,B,t1,,manager\n"), "p.csv")
+        assert report.ok and sorted(report.updated) == ["a", "b"]
+        assert Person.get(Person.login == "a").manager.login == "b"
+
+
+def test_unit_cycle_in_file_is_refused(app):
+    with app.app_context():
+        report = importer.import_units(b"code,name,parent\nx,X,y\ny,Y,x\n", "u.csv")
+        assert not report.ok and "cycle" in report.errors[0]["message"]
+        assert Unit.select().count() == 0
