@@ -27,3 +27,20 @@ def test_unknown_language_is_refused(client, org, login):
 def test_browser_language_is_the_default(client):
     page = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).data.decode()
     assert "登录" in page
+
+
+def test_lazy_texts_render_outside_a_request(app):
+    from flask_babel import lazy_gettext
+    with app.app_context():
+        assert str(lazy_gettext("Log in")) == "Log in"
+
+
+def test_serve_command_builds_its_app_inside_the_cli_context(runner, monkeypatch):
+    """`alignboard serve` creates an app while the CLI's app context is active."""
+    import werkzeug.serving
+    started = []
+    monkeypatch.setattr(werkzeug.serving, "run_simple",
+                        lambda host, port, app, **kw: started.append((port, app)))
+    result = runner.invoke(args=["serve", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+    assert started and started[0][0] == 5999 and started[0][1].name == "alignboard.app"

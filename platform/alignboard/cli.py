@@ -100,10 +100,12 @@ def token(login, name):
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host, port):
     """Serve the app (development server; use gunicorn wsgi:app in production)."""
+    from werkzeug.serving import run_simple
+
     from .app import create_app
 
-    app = create_app()
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Flask ignores app.run() inside its own CLI, so the server is started directly.
+    run_simple(host, port, create_app(), threaded=True, use_reloader=False)
 
 
 def _import(kind, path, dry_run):

@@ -5,7 +5,7 @@ locale, the browser's Accept-Language, English. Flask-Admin ships its Chinese as
 ``zh_Hans_CN``; ``zh_CN`` maps to it. Babel parses ``zh_CN`` as ``zh_Hans_CN``, which is
 why our own catalogue lives in ``translations/zh_Hans_CN`` too.
 """
-from flask import request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -15,6 +15,9 @@ babel = Babel()
 
 
 def select_locale():
+    # Commands and the worker render text outside any request: they use the default.
+    if not has_request_context():
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     code = session.get("locale")
     if code in LOCALES:
         return code
