@@ -134,3 +134,10 @@ def test_html_in_names_is_returned_as_data_not_markup(client, org, auth):
                     json={"login": "x.y", "name": "<script>alert(1)</script>"})
     assert r.status_code == 201
     assert r.get_json()["name"] == "<script>alert(1)</script>"
+
+
+def test_malformed_json_answers_400_json(client, org, auth):
+    r = client.post("/api/v1/people/", data="{not json", headers={
+        **auth(org.hr), "Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert r.get_json()["message"] == "Invalid JSON body."

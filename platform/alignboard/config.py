@@ -57,6 +57,7 @@ def load(app, test_config=None):
     app.config.setdefault(
         "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "alignboard.db"))
     app.config.setdefault("UPLOAD_FOLDER", os.path.join(app.instance_path, "uploads"))
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
     production = app.config["ENV"] == "production"
     # Flask pre-fills these with False, so "not set by the user" is judged by the sources.
     explicit = set(test_config or {}) | {k[len("ALIGNBOARD_"):] for k in os.environ

@@ -90,6 +90,8 @@ def _handle_http(exc):
     message = data.get("message") or exc.description
     if exc.code == 422 and errors and not data.get("message"):
         message = "The request has invalid fields: see errors."
+    elif exc.code == 400 and errors and "_schema" in errors and not data.get("message"):
+        message = "; ".join(map(str, errors["_schema"]))
     response = jsonify(error_body(exc.code, message, errors))
     response.status_code = exc.code
     for key, value in (exc.get_headers() if hasattr(exc, "get_headers") else []):
