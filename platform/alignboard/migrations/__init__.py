@@ -18,6 +18,16 @@ from ..db import utcnow
 log = logging.getLogger(__name__)
 
 
+def frozen_base(db):
+    """A base class for a migration's frozen table definitions, bound to ``db``."""
+    class Base(peewee.Model):
+        class Meta:
+            database = db
+            legacy_table_names = False
+
+    return Base
+
+
 def _table(db):
     class SchemaMigration(peewee.Model):
         name = peewee.CharField(max_length=200, unique=True)

@@ -2,6 +2,7 @@
 import peewee as pw
 
 from ..db import utcnow
+from . import frozen_base
 
 ROLES = [
     # key, English, Chinese, scope, may configure
@@ -14,10 +15,7 @@ ROLES = [
 
 
 def up(db, migrator):
-    class Base(pw.Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base = frozen_base(db)
 
     class Role(Base):
         key = pw.CharField(max_length=32, unique=True)

@@ -1,15 +1,15 @@
 """API tokens, a per-person language, and the event outbox."""
 import peewee as pw
+
+from . import frozen_base
 from playhouse.migrate import migrate
 
 from ..db import utcnow
+from . import frozen_base
 
 
 def up(db, migrator):
-    class Base(pw.Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base = frozen_base(db)
 
     class Person(Base):
         class Meta:

@@ -70,6 +70,11 @@ def _check_values(row, columns, report):
     return good
 
 
+def _tally(report, rows, key, existing):
+    for row in rows:
+        (report.updated if row[key] in existing else report.created).append(row[key])
+
+
 def _cycle(edges, start):
     """Follow ``edges`` (child -> parent) from ``start``; return the loop if there is one."""
     seen = []
@@ -82,18 +87,21 @@ def _cycle(edges, start):
     return None
 
 
-def read(data, filename):
-    return tabular.read(data, filename)
-
-
-def import_units(data, filename, dry_run=False):
+def _open(data, filename, allowed, dry_run):
+    """Read the file and check its header; return ``(report, columns, rows)``."""
     report = Report(dry_run)
     try:
         columns, rows = tabular.read(data, filename)
     except tabular.TabularError as exc:
         report.error(None, None, str(exc))
-        return report
-    if not _check_columns(columns, UNIT_COLUMNS, report):
+        return report, [], []
+    _check_columns(columns, allowed, report)
+    return report, columns, rows
+
+
+def import_units(data, filename, dry_run=False):
+    report, columns, rows = _open(data, filename, UNIT_COLUMNS, dry_run)
+    if not report.ok:
         return report
 
     existing = {u.code: u for u in Unit.select()}
@@ -132,8 +140,7 @@ def import_units(data, filename, dry_run=False):
     if not report.ok:
         return report
 
-    for row in rows:
-        (report.updated if row["code"] in existing else report.created).append(row["code"])
+    _tally(report, rows, "code", existing)
     if dry_run:
         return report
     with database.atomic():
@@ -159,13 +166,8 @@ def import_units(data, filename, dry_run=False):
 
 
 def import_people(data, filename, dry_run=False):
-    report = Report(dry_run)
-    try:
-        columns, rows = tabular.read(data, filename)
-    except tabular.TabularError as exc:
-        report.error(None, None, str(exc))
-        return report
-    if not _check_columns(columns, PEOPLE_COLUMNS, report):
+    report, columns, rows = _open(data, filename, PEOPLE_COLUMNS, dry_run)
+    if not report.ok:
         return report
 
     roles = {r.key: r for r in Role.select()}
@@ -218,8 +220,7 @@ def import_people(data, filename, dry_run=False):
     if not report.ok:
         return report
 
-    for row in rows:
-        (report.updated if row["login"] in existing else report.created).append(row["login"])
+    _tally(report, rows, "login", existing)
     if dry_run:
         return report
     with database.atomic():
