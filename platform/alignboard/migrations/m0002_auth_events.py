@@ -1,10 +1,10 @@
 """API tokens, a per-person language, and the event outbox."""
 import peewee as pw
 
-from . import frozen_base
 from playhouse.migrate import migrate
 
 from ..db import utcnow
+from . import frozen_base
 from . import frozen_base
 
 
