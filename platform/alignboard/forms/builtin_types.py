@@ -21,12 +21,17 @@ def _number(value):
     return value
 
 
-def _range(field, convert=lambda v: v):
+def _range(field, convert=lambda v: v, ctx=None):
     lo, hi = field.get("min"), field.get("max")
     if lo is None and hi is None:
         return []
+    if lo is not None and hi is not None:
+        message = "Must be between {min} and {max}."
+    else:
+        message = "Must be at least {min}." if lo is not None else "Must be at most {max}."
     return [validate.Range(min=None if lo is None else convert(lo),
-                           max=None if hi is None else convert(hi))]
+                           max=None if hi is None else convert(hi),
+                           error=ctx.gettext(message) if ctx else message)]
 
 
 def _range_check(field):
@@ -92,8 +97,8 @@ class Number(FieldType):
 
     def marshmallow_field(self, field, ctx):
         if field.get("integer"):
-            return fields.Integer(allow_none=True, validate=_range(field))
-        return fields.Float(allow_none=True, allow_nan=False, validate=_range(field))
+            return fields.Integer(allow_none=True, validate=_range(field, ctx=ctx))
+        return fields.Float(allow_none=True, allow_nan=False, validate=_range(field, ctx=ctx))
 
     def normalise(self, value):
         return _number(value)
@@ -125,7 +130,7 @@ class Money(FieldType):
     def marshmallow_field(self, field, ctx):
         return fields.Decimal(allow_none=True, allow_nan=False,
                               validate=[TwoPlaces()] + _range(
-                                  field, lambda v: decimal.Decimal(str(v))))
+                                  field, lambda v: decimal.Decimal(str(v)), ctx))
 
     def normalise(self, value):
         return _number(value)
@@ -139,7 +144,7 @@ class Date(FieldType):
         return _range_check(field)
 
     def marshmallow_field(self, field, ctx):
-        return fields.Date(allow_none=True, validate=_range(field, date.fromisoformat))
+        return fields.Date(allow_none=True, validate=_range(field, date.fromisoformat, ctx))
 
     def normalise(self, value):
         return value.isoformat()
@@ -169,7 +174,7 @@ class Duration(FieldType):
     def marshmallow_field(self, field, ctx):
         return fields.Integer(allow_none=True,
                               validate=_range({"min": field.get("min", 0),
-                                               "max": field.get("max")}))
+                                               "max": field.get("max")}, ctx=ctx))
 
 
 def _option_values(field):
@@ -230,7 +235,9 @@ class YesNo(FieldType):
     def display(self, value, ctx=None):
         if value is None:
             return ""
-        return ctx.gettext("yes" if value else "no") if ctx else ("yes" if value else "no")
+        if ctx is None:
+            return "yes" if value else "no"
+        return ctx.gettext("yes") if value else ctx.gettext("no")
 
 
 class Rating(FieldType):

@@ -81,7 +81,9 @@ def table(viewer, form, **filters):
             if value is None:
                 row.append("")
             elif isinstance(value, (int, float)) and not isinstance(value, bool) \
-                    and (t is None or t.widget in ("number", "money")):
+                    and (t is None or t.widget not in ("select", "file")):
+                # Numbers stay numbers for spreadsheets; ids (person, customer, file)
+                # become names.
                 row.append(value)
             else:
                 row.append(t.display(value, ctx) if t else str(value))

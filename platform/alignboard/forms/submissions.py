@@ -10,7 +10,8 @@ import os
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import gettext
 
 from .. import events
 from ..db import database, utcnow
@@ -21,6 +22,14 @@ from .models import Attachment, Form, FormVersion, Submission
 from .schema import AnswerError, Context, load
 
 log = logging.getLogger(__name__)
+
+
+def _(text, **variables):
+    """gettext in a request (the reader's language); plain English elsewhere (CLI, jobs),
+    where no locale can be chosen."""
+    if has_request_context():
+        return gettext(text, **variables)
+    return text % variables if variables else text
 
 
 class SubmissionError(Exception):
@@ -116,41 +125,43 @@ def save(form, person, answers, *, submit=True, version=None, submission=None,
     """
     actor = actor or person
     if actor.id != person.id:
-        raise SubmissionError(403, "You may only fill forms for yourself.",
+        raise SubmissionError(403, _("You may only fill forms for yourself."),
                               {"person_id": ["must be you"]})
     if submission is not None:
         form_version = FormVersion.get_by_id(submission.form_version_id)
     else:
         if not form.active or form.current_version_id is None:
-            raise SubmissionError(404, f"The form {form.key!r} is not open.")
+            raise SubmissionError(404, _("The form %(key)s is not open.", key=form.key))
         form_version = form.current_version
     definition = form_version.definition
     if version is not None and version != form_version.version:
         raise SubmissionError(
             409 if _version_exists(form, version) else 422,
-            f"This page was made for version {version} of the form; the form is at version "
-            f"{form_version.version}. Reload it and fill it again.",
+            _("This page was made for version %(old)s of the form; the form is at version "
+              "%(new)s. Reload it and fill it again.", old=version, new=form_version.version),
             {"version": [f"expected {form_version.version}"]})
     if not may_fill(definition, person):
-        raise SubmissionError(403, "This form is not for your role or unit.")
+        raise SubmissionError(403, _("This form is not for your role or unit."))
     if submission is not None:
         if submission.person_id != person.id:
-            raise SubmissionError(404, "No such submission.")
+            raise SubmissionError(404, _("No such submission."))
         if submission.status == "submitted" and not submit:
-            raise SubmissionError(422, "A sent submission cannot go back to draft.",
+            raise SubmissionError(422, _("A sent submission cannot go back to draft."),
                                   {"status": ["must be submitted"]})
         if not can_edit(submission, definition, person):
-            raise SubmissionError(403, "This submission can no longer be changed.")
+            raise SubmissionError(403, _("This submission can no longer be changed."))
         period = Period.get_or_none(Period.id == submission.period_id)
     else:
         period = current_period(definition)
         if (definition.get("frequency") or {}).get("kind") == "once_per_period":
             clash = existing_for_period(form, person, period).first()
             if clash is not None:
-                what = "a draft" if clash.status == "draft" else "a submission"
+                message = (_("You already have a draft of this form for %(period)s: continue "
+                             "it instead.", period=period.name) if clash.status == "draft"
+                           else _("You already sent this form for %(period)s: edit it "
+                                  "instead.", period=period.name))
                 raise SubmissionError(
-                    409, f"You already have {what} of this form for {period.name}: "
-                    f"{'continue' if clash.status == 'draft' else 'edit'} it instead.",
+                    409, message,
                     {"_schema": [f"one per {definition['frequency']['period']}"]})
 
     answers = dict(answers or {})
@@ -174,7 +185,7 @@ def save(form, person, answers, *, submit=True, version=None, submission=None,
             except AnswerError as exc:
                 errors = {**exc.errors, **errors}
             if errors:
-                raise SubmissionError(422, "Some answers are not valid: see the fields.",
+                raise SubmissionError(422, _("Some answers are not valid: see the fields."),
                                       errors)
             now = utcnow()
             if submission is None:

@@ -8,7 +8,7 @@ import json
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
                    url_for)
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..org import periods as org_periods
@@ -21,6 +21,26 @@ from .submissions import (SubmissionError, attachment_path, can_edit, current_pe
                           existing_for_period, fillable_forms, save)
 
 bp = Blueprint("forms", __name__, url_prefix="/my/forms")
+
+# Messages marshmallow and the field types produce, listed so that the catalogue holds
+# them: the page shows each error through gettext, in the reader's language.
+KNOWN_MESSAGES = [
+    _l("Not a valid number."), _l("Not a valid integer."), _l("Not a valid string."),
+    _l("Not a valid date."), _l("Not a valid datetime."), _l("Not a valid boolean."),
+    _l("Not a valid list."), _l("Unknown field."), _l("Must be one of: {choices}."),
+    _l("Must be greater than or equal to {min}."), _l("Use at most two decimals."),
+    _l("No such person."), _l("No such customer among the accounts you may see."),
+    _l("No such upload for this field."), _l("Does not match the expected format."),
+    _l("Shorter than minimum length {min}."), _l("Longer than maximum length {max}."),
+    _l("The file is empty."), _l("Must be between {min} and {max}."),
+    _l("Must be at least {min}."), _l("Must be at most {max}."),
+    _l("A location is {lat, lng} in degrees."), _l("Not a valid decimal."),
+]
+
+
+def _translate(message):
+    translated = _(message)
+    return translated
 
 
 # --- turning definitions and values into what the template shows ---------------------------
@@ -92,7 +112,7 @@ def field_views(definition, ctx, values=None, errors=None):
         view = {"key": f["key"], "type": f["type"], "widget": t.widget,
                 "label": ctx.text(f["label"]), "help": ctx.text(f.get("help")),
                 "required": f.get("required", False), "value": values.get(f["key"], ""),
-                "errors": errors.get(f["key"], []),
+                "errors": [_translate(m) for m in errors.get(f["key"], [])],
                 "show_if": json.dumps(f["show_if"]) if f.get("show_if") else "",
                 "min": f.get("min"), "max": f.get("max"), "field": f}
         if t.widget in ("select", "checkboxes"):
