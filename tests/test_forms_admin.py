@@ -98,3 +98,15 @@ def test_hr_downloads_submissions_as_xlsx(client, forms, org, login, auth):
     goal = rows[0].index("goal")
     assert rows[1][goal] == "'=HYPERLINK(1)"
     assert rows[1][rows[0].index("progress")] == 40
+
+
+def test_hr_reads_submissions_in_the_admin(client, forms, org, login, auth):
+    sid = client.post("/api/v1/forms/kr_checkin/submissions/",
+                      json={"data": {"goal": "<b>bold</b>", "progress": 40}},
+                      headers=auth(org.rob)).get_json()["id"]
+    login(org.hr)
+    listing = client.get("/admin/forms_submissions/")
+    assert listing.status_code == 200 and "Rob" in listing.get_data(as_text=True)
+    details = client.get(f"/admin/forms_submissions/details/?id={sid}")
+    assert details.status_code == 200
+    assert "<b>bold</b>" not in details.get_data(as_text=True)

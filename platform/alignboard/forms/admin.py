@@ -12,7 +12,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields as mf
 
-from ..admin import SecureView
+from ..admin import SecureModelView, SecureView
 from ..org.models import Period, Role, Unit
 from peewee import fn
 from . import exports, store
@@ -170,5 +170,22 @@ class FormsView(SecureView):
             "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+class SubmissionView(SecureModelView):
+    """Submissions are made by reps; HR reads, searches and filters them here."""
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    column_list = ["form", "person", "period", "status", "submitted_at", "updated_at"]
+    column_details_list = ["form", "form_version", "person", "period", "status", "data",
+                           "submitted_at", "created_at", "updated_at"]
+    column_filters = ["status", "submitted_at"]
+    column_default_sort = ("id", True)
+    column_labels = {"form": _l("Form"), "person": _l("Person"), "period": _l("Period"),
+                     "status": _l("Status"), "submitted_at": _l("Sent at (UTC)"),
+                     "updated_at": _l("Updated"), "form_version": _l("Version"),
+                     "data": _l("Answers"), "created_at": _l("Created")}
+
+
 def register(admin):
-    admin.add_view(FormsView(name=_l("Forms"), endpoint="forms_admin"))
+    admin.add_view(FormsView(name=_l("Forms"), endpoint="forms_admin", category=FORMS))
+    admin.add_view(SubmissionView(Submission, name=_l("Submissions"),
+                                  endpoint="forms_submissions", category=FORMS))

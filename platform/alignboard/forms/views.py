@@ -177,7 +177,12 @@ def overview(person):
 @bp.route("/")
 @login_required
 def index():
-    return render_template("forms/index.html", ctx=_ctx(), **overview(current_user))
+    # Managers, executives and HR may download what their scope lets them see.
+    exportable = [] if current_user.role.scope == "own" else list(
+        Form.select().where(Form.current_version_id.is_null(False)).order_by(Form.title))
+    current_week = org_periods.containing("week", org_periods.today())
+    return render_template("forms/index.html", ctx=_ctx(), exportable=exportable,
+                           current_week=current_week, **overview(current_user))
 
 
 def _fillable_or_404(key):
