@@ -134,6 +134,16 @@ def test_a_rep_cannot_name_another_reps_customer(client, forms, org, auth, visit
     assert r.status_code == 422 and "customer" in r.get_json()["errors"]
 
 
+def test_a_rep_may_name_a_company_wide_account(client, forms, org, auth, visit, app):
+    from alignboard.records.models import Record
+
+    with app.app_context():
+        shared = Record.create(external_id="shared", type="account", fields={"name": "Shared"})
+    r = client.post("/api/v1/forms/visit_log/submissions/",
+                    json={"data": visit(customer=shared.id)}, headers=auth(org.rob))
+    assert r.status_code == 201, r.get_json()
+
+
 def test_rep_cannot_see_other_reps_submissions(client, forms, org, auth, visit, accounts):
     mine = client.post("/api/v1/forms/visit_log/submissions/", json={"data": visit()},
                        headers=auth(org.rob)).get_json()

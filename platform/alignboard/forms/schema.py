@@ -75,10 +75,15 @@ class Context:
     def customers(self, record_type):
         key = ("customers", record_type)
         if key not in self._cache:
-            from ..records.api import visible_records
+            from ..org import scopes
             from ..records.models import Record
-            rows = visible_records(self.person).where(Record.type == record_type) \
-                .order_by(Record.id).limit(5000)
+            # Accounts owned by someone the filler may see, and accounts owned by nobody
+            # (company-wide ones): never another rep's own accounts.
+            rows = Record.select().where(Record.type == record_type)
+            if scopes.scope_of(self.person) != "all":
+                rows = rows.where(Record.owner.is_null()
+                                  | Record.owner.in_(scopes.visible_person_ids(self.person)))
+            rows = rows.order_by(Record.id).limit(5000)
             self._cache[key] = [(r.id, record_label(r)) for r in rows]
         return self._cache[key]
 
