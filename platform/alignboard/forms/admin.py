@@ -47,6 +47,17 @@ def type_catalogue():
             for k, t in registry().items()}
 
 
+OPTION_LABELS = {
+    "min": _l("Minimum"), "max": _l("Maximum"), "integer": _l("Whole numbers only"),
+    "min_length": _l("Minimum length"), "max_length": _l("Maximum length"),
+    "pattern": _l("Pattern (regular expression)"),
+    "pattern_message": _l("Message when the pattern does not match"),
+    "currency": _l("Currency"), "min_items": _l("Choose at least"),
+    "max_items": _l("Choose at most"), "record_type": _l("Record type"),
+    "max_size_kb": _l("Largest file (KB)"), "accept": _l("Accepted file types (comma separated)"),
+}
+
+
 BLANK = {"key": "", "title": {"en": "", "zh": ""}, "description": {"en": "", "zh": ""},
          "access": {"roles": [], "units": []},
          "frequency": {"kind": "free", "period": None},
@@ -106,6 +117,7 @@ class FormsView(SecureView):
                     return redirect(url_for(".edit", key=saved.key))
         return self.render("admin/forms_edit.html", form=form, definition=definition,
                            errors=errors, types=type_catalogue(),
+                           option_labels={k: str(v) for k, v in OPTION_LABELS.items()},
                            roles=[(r.key, r.name_en, r.name_zh) for r in Role.select()],
                            units=[(u.code, u.name) for u in Unit.select().order_by(Unit.path)],
                            frequencies=FREQUENCIES, period_kinds=PERIOD_KINDS)

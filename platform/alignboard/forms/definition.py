@@ -207,7 +207,12 @@ def normalise(raw, types=None):
                     else [str(messages)]
             continue
         for name, value in loaded.items():
-            item[name] = value.isoformat() if hasattr(value, "isoformat") else value
+            if hasattr(value, "isoformat"):
+                value = value.isoformat()
+            elif isinstance(value, float) and value.is_integer():
+                # "min: 1" stays 1 (not 1.0) in messages and exported files.
+                value = int(value)
+            item[name] = value
         if "choices" in item:
             item["choices"] = [
                 {"value": str(c.get("value")),
