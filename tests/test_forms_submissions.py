@@ -85,3 +85,18 @@ def test_old_version_submissions_keep_displaying_and_exporting(app, org):
     assert header[-2:] == ["rating", "text"]
     assert [r[5] for r in rows] == [1, 2]
     assert rows[0][-1] == "v1 answer" and rows[1][-2] == 4
+
+
+def test_the_database_keeps_one_per_period_even_if_the_check_is_raced(app, org, monkeypatch):
+    from alignboard.forms import submissions
+
+    form = _form(app, frequency={"kind": "once_per_period", "period": "week"})
+    with app.app_context():
+        save(form, org.rob, {"text": "first"})
+        # Pretend a concurrent request passed the check before the first one committed.
+        monkeypatch.setattr(submissions, "existing_for_period",
+                            lambda *a, **k: Submission.select().where(Submission.id < 0))
+        with pytest.raises(SubmissionError) as info:
+            save(form, org.rob, {"text": "second"})
+        assert info.value.status == 409
+        assert Submission.select().count() == 1

@@ -59,9 +59,13 @@ class Submission(BaseModel):
     submitted_at = pw.DateTimeField(null=True, index=True)
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
+    # For once-per-period forms, the period's id: the unique index makes "one per rep per
+    # period" hold even when two requests race. Null (never equal) for other forms.
+    once_slot = pw.IntegerField(null=True)
 
     class Meta:
-        indexes = ((("form", "person", "period"), False),)
+        indexes = ((("form", "person", "period"), False),
+                   (("form", "person", "once_slot"), True))
 
 
 class Attachment(BaseModel):

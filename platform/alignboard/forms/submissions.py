@@ -10,6 +10,7 @@ import os
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
+import peewee as pw
 from flask import current_app, has_request_context
 from flask_babel import gettext
 
@@ -189,8 +190,10 @@ def save(form, person, answers, *, submit=True, version=None, submission=None,
                                       errors)
             now = utcnow()
             if submission is None:
+                once = (definition.get("frequency") or {}).get("kind") == "once_per_period"
                 submission = Submission(form=form, form_version=form_version, person=person,
-                                        period=period, created_at=now)
+                                        period=period, created_at=now,
+                                        once_slot=period.id if once and period else None)
             submission.data = data
             submission.updated_at = now
             if submit:
@@ -200,7 +203,12 @@ def save(form, person, answers, *, submit=True, version=None, submission=None,
                 submission.submitted_at = submission.submitted_at or now
             else:
                 submission.status = "draft"
-            submission.save()
+            try:
+                with database.atomic():
+                    submission.save()
+            except pw.IntegrityError:
+                raise SubmissionError(409, _("This form was already sent for this period."),
+                                      {"_schema": ["one per period"]}) from None
             _bind_attachments(form, definition, submission, data)
             if submit:
                 payload = dict(submission_id=submission.id, form_key=form.key,

@@ -47,9 +47,11 @@ def up(db, migrator):
         submitted_at = pw.DateTimeField(null=True, index=True)
         created_at = pw.DateTimeField(default=utcnow)
         updated_at = pw.DateTimeField(default=utcnow)
+        once_slot = pw.IntegerField(null=True)
 
         class Meta:
-            indexes = ((("form", "person", "period"), False),)
+            indexes = ((("form", "person", "period"), False),
+                       (("form", "person", "once_slot"), True))
 
     class Attachment(Base):
         person = pw.ForeignKeyField(Person, on_delete="RESTRICT")
