@@ -110,3 +110,15 @@ def test_hr_reads_submissions_in_the_admin(client, forms, org, login, auth):
     details = client.get(f"/admin/forms_submissions/details/?id={sid}")
     assert details.status_code == 200
     assert "<b>bold</b>" not in details.get_data(as_text=True)
+
+
+def test_a_closed_form_takes_no_submissions(client, forms, org, login, auth):
+    login(org.hr)
+    client.post("/admin/forms_admin/active/kr_checkin")
+    r = client.post("/api/v1/forms/kr_checkin/submissions/",
+                    json={"data": {"goal": "g", "progress": 1}}, headers=auth(org.rob))
+    assert r.status_code == 404
+    client.post("/admin/forms_admin/active/kr_checkin")
+    r = client.post("/api/v1/forms/kr_checkin/submissions/",
+                    json={"data": {"goal": "g", "progress": 1}}, headers=auth(org.rob))
+    assert r.status_code == 201

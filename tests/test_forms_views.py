@@ -137,3 +137,14 @@ def test_pages_speak_chinese(client, forms, org, login):
     client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
     page = client.get("/my/forms/visit_log/new").get_data(as_text=True)
     assert "客户拜访记录" in page and "提交" in page
+
+
+def test_manager_sees_the_latest_from_the_team_only(client, forms, org, login, auth):
+    client.post("/api/v1/forms/kr_checkin/submissions/",
+                json={"data": {"goal": "north goal", "progress": 5}}, headers=auth(org.rob))
+    client.post("/api/v1/forms/kr_checkin/submissions/",
+                json={"data": {"goal": "south goal", "progress": 5}}, headers=auth(org.ray))
+    login(org.mia)
+    page = client.get("/my/forms/").get_data(as_text=True)
+    team = page.split('id="team-submissions"')[1].split("</div>\n</div>")[0]
+    assert "Rob" in team and "Ray" not in team

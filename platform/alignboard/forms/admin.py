@@ -122,6 +122,19 @@ class FormsView(SecureView):
                            units=[(u.code, u.name) for u in Unit.select().order_by(Unit.path)],
                            frequencies=FREQUENCIES, period_kinds=PERIOD_KINDS)
 
+    @expose("/active/<key>", methods=["POST"])
+    def toggle_active(self, key):
+        """Close a form to new submissions (or open it again); nothing is deleted."""
+        form = Form.get_or_none(Form.key == key)
+        if form is None:
+            flash(_("No such form."), "error")
+        else:
+            form.active = not form.active
+            form.save()
+            flash(_("%(key)s is open for submissions.", key=key) if form.active
+                  else _("%(key)s is closed: nobody can fill it now.", key=key), "success")
+        return redirect(url_for(".index"))
+
     @expose("/preview/<key>")
     def preview(self, key):
         from flask import render_template

@@ -181,8 +181,12 @@ def index():
     exportable = [] if current_user.role.scope == "own" else list(
         Form.select().where(Form.current_version_id.is_null(False)).order_by(Form.title))
     current_week = org_periods.containing("week", org_periods.today())
+    team = [] if current_user.role.scope == "own" else list(
+        exports.visible_submissions(current_user)
+        .where((Submission.person != current_user.id) & (Submission.status == "submitted"))
+        .order_by(Submission.submitted_at.desc()).limit(30))
     return render_template("forms/index.html", ctx=_ctx(), exportable=exportable,
-                           current_week=current_week, **overview(current_user))
+                           current_week=current_week, team=team, **overview(current_user))
 
 
 def _fillable_or_404(key):
