@@ -51,3 +51,27 @@ def test_a_broken_plugin_type_does_not_break_the_others(app):
     with app.app_context():
         assert "text" in fieldtypes.registry()
     assert plugins.current_for(app).info["broken"].status == "failed"
+
+
+def test_a_plugin_type_that_fails_refuses_answers_with_a_message(app, client, org, auth):
+    class Flaky(fieldtypes.FieldType):
+        key = "flaky"
+
+        def marshmallow_field(self, field, ctx):
+            raise RuntimeError("misconfigured")
+
+    class FlakyPlugin:
+        @hookimpl
+        def register_field_types(self):
+            return [Flaky]
+
+    plugins.current_for(app).pm.register(FlakyPlugin(), name="flaky")
+    definition = {"key": "f", "title": "F",
+                  "fields": [{"key": "x", "type": "flaky", "label": "X"},
+                             {"key": "y", "type": "text", "label": "Y"}]}
+    assert client.post("/api/v1/forms/", json=definition,
+                       headers=auth(org.hr)).status_code == 201
+    r = client.post("/api/v1/forms/f/submissions/", json={"data": {"x": "1", "y": "ok"}},
+                    headers=auth(org.rob))
+    assert r.status_code == 422
+    assert "not working" in r.get_json()["errors"]["x"][0]

@@ -6,12 +6,12 @@ from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from ..api import PAGINATE, configure_required, fail, login_required, page
+from ..db import database
 from ..org import scopes
 from . import exports, store
 from .definition import DefinitionError
 from .models import Attachment, Form, FormVersion, Submission
 from .submissions import SubmissionError, may_fill, save, store_upload
-from ..db import database
 
 bp = Blueprint("forms_api", __name__, url_prefix="/api/v1/forms",
                description="Form definitions (versions) and the submissions made with them.")

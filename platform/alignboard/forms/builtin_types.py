@@ -2,7 +2,7 @@
 import decimal
 import os
 import re
-from datetime import date, datetime
+from datetime import date
 
 from marshmallow import ValidationError, fields, validate
 

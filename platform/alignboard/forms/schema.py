@@ -5,14 +5,17 @@
 ("required if", "show if"), so fields are built optional and the schema checks presence
 itself; answers to fields hidden by their condition are dropped.
 """
+import logging
 from datetime import datetime
 
 from flask_babel import gettext, get_locale
-from marshmallow import (RAISE, Schema, ValidationError, post_load, pre_load,
+from marshmallow import (RAISE, Schema, ValidationError, fields, post_load, pre_load,
                          validates_schema)
 
 from ..org.models import Person
 from .fieldtypes import registry
+
+log = logging.getLogger(__name__)
 
 EMPTY = (None, "", [], {})
 
@@ -141,7 +144,7 @@ def build_schema(definition, ctx, draft=False):
     types = registry()
     value_fields = [f for f in definition["fields"]
                     if f["type"] in types and types[f["type"]].has_value]
-    declared = {f["key"]: types[f["type"]].marshmallow_field(f, ctx) for f in value_fields}
+    declared = {f["key"]: _field_of(types[f["type"]], f, ctx) for f in value_fields}
 
     class AnswersSchema(Schema):
         class Meta:
@@ -188,6 +191,26 @@ def build_schema(definition, ctx, draft=False):
             return out
 
     return type("Answers", (AnswersSchema,), dict(declared))
+
+
+class Broken(fields.Field):
+    """Stands in for a field whose type (a plugin) failed: every answer is refused, with a
+    message, instead of the whole page failing."""
+
+    def __init__(self, message, **kwargs):
+        super().__init__(allow_none=True, **kwargs)
+        self.message = message
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raise ValidationError(self.message)
+
+
+def _field_of(ftype, field, ctx):
+    try:
+        return ftype.marshmallow_field(field, ctx)
+    except Exception:
+        log.exception("field type %r failed to build a field for %r", ftype.key, field["key"])
+        return Broken(f"The field type {ftype.key!r} is not working; tell your administrator.")
 
 
 def visit_validity(rule, data):

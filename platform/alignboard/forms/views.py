@@ -5,6 +5,7 @@ from the form version; on an error the page comes back with each message beside 
 and every value as it was typed.
 """
 import json
+import logging
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
                    url_for)
@@ -15,10 +16,12 @@ from ..org import periods as org_periods
 from ..portal.views import HOME_CARDS
 from . import exports
 from .fieldtypes import registry
-from .models import Attachment, Form, FormVersion, Submission
+from .models import Form, FormVersion, Submission
 from .schema import Context
 from .submissions import (SubmissionError, attachment_path, can_edit, current_period,
                           existing_for_period, fillable_forms, save)
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("forms", __name__, url_prefix="/my/forms")
 
@@ -39,8 +42,8 @@ KNOWN_MESSAGES = [
 
 
 def _translate(message):
-    translated = _(message)
-    return translated
+    """A field error in the reader's language when the catalogue knows it."""
+    return _(message)
 
 
 # --- turning definitions and values into what the template shows ---------------------------
@@ -116,7 +119,13 @@ def field_views(definition, ctx, values=None, errors=None):
                 "show_if": json.dumps(f["show_if"]) if f.get("show_if") else "",
                 "min": f.get("min"), "max": f.get("max"), "field": f}
         if t.widget in ("select", "checkboxes"):
-            view["choices"] = t.choices(f, ctx)
+            try:
+                view["choices"] = t.choices(f, ctx)
+            except Exception:
+                # A plugin type that cannot list its choices leaves an empty list; the
+                # server still refuses what it cannot check.
+                log.exception("field type %r cannot list choices", t.key)
+                view["choices"] = []
         if t.widget == "number":
             view["step"] = "1" if f["type"] == "duration" or f.get("integer") else "any"
         if t.widget == "rating":
@@ -313,6 +322,3 @@ def add_home_card():
     if entry not in HOME_CARDS:
         HOME_CARDS.append(entry)
 
-
-def today():
-    return org_periods.today()
