@@ -3,6 +3,7 @@ import json
 
 import yaml
 
+from alignboard.forms.definition import normalise
 from alignboard.forms.models import Form
 
 
@@ -28,7 +29,7 @@ def test_export_then_import_is_lossless_in_both_formats(runner, app, tmp_path):
         text = out.read_text(encoding="utf-8")
         parsed = json.loads(text) if fmt == "json" else yaml.safe_load(text)
         with app.app_context():
-            assert parsed == Form.get(Form.key == "visit_log").definition
+            assert normalise(parsed) == Form.get(Form.key == "visit_log").definition
         assert "客户拜访记录" in text
         result = runner.invoke(args=["forms", "import", str(out)])
         assert result.exit_code == 0 and "version 1" in result.output

@@ -18,6 +18,15 @@ def templates_dir():
     return Path(__file__).resolve().parents[3] / "forms"
 
 
+def _connect():
+    from ..migrations import is_current
+
+    database.connect(reuse_if_open=True)
+    if not is_current(database.obj):
+        raise click.ClickException("the database is not initialised or not up to date: run "
+                                   "'alignboard init'")
+
+
 def _report_error(exc, source):
     click.echo(f"{source}: the definition is not valid; nothing was stored", err=True)
     for where, messages in exc.errors.items():
@@ -30,7 +39,7 @@ def list_forms():
     """List the forms with their current version."""
     from .models import Form
 
-    database.connect(reuse_if_open=True)
+    _connect()
     for form in Form.select().order_by(Form.key):
         v = form.current_version
         click.echo(f"{form.key}\tv{v.version if v else '-'}\t{form.title}")
@@ -47,7 +56,7 @@ def export_form(key, fmt, output):
     from . import store
     from .models import Form
 
-    database.connect(reuse_if_open=True)
+    _connect()
     form = Form.get_or_none(Form.key == key)
     if form is None:
         raise click.ClickException(f"no form {key!r}; 'alignboard forms list' shows them")
@@ -86,7 +95,7 @@ def load_templates(directory):
 def _import_files(files):
     from . import store
 
-    database.connect(reuse_if_open=True)
+    _connect()
     failed = 0
     for path in files:
         try:

@@ -59,8 +59,31 @@ def _title(definition):
     return (definition["title"]["en"] or definition["title"]["zh"])[:200]
 
 
+TOP_ORDER = ["key", "title", "description", "access", "frequency", "edit", "visit_rule",
+             "fields"]
+FIELD_ORDER = ["key", "type", "label", "help", "required", "required_if", "show_if"]
+
+
+def _ordered(mapping, first):
+    keys = [k for k in first if k in mapping] + sorted(k for k in mapping if k not in first)
+    return {k: mapping[k] for k in keys}
+
+
+def readable(definition):
+    """The definition as a person would write it: key and title first, each field's key
+    and type first, empty texts left out. Importing it gives the same definition back
+    (``normalise`` fills the empty texts in again)."""
+    out = _ordered({k: v for k, v in definition.items()
+                    if not (k == "description" and not any(v.values()))}, TOP_ORDER)
+    out["fields"] = [_ordered({k: v for k, v in f.items()
+                               if not (k == "help" and not any(v.values()))}, FIELD_ORDER)
+                     for f in definition["fields"]]
+    return out
+
+
 def dumps(definition, fmt="yaml"):
     """The definition as a YAML or JSON document (UTF-8 text, Chinese kept readable)."""
+    definition = readable(definition)
     if fmt == "json":
         return json.dumps(definition, ensure_ascii=False, indent=2) + "\n"
     if fmt == "yaml":
