@@ -148,3 +148,21 @@ def test_manager_sees_the_latest_from_the_team_only(client, forms, org, login, a
     page = client.get("/my/forms/").get_data(as_text=True)
     team = page.split('id="team-submissions"')[1].split("</div>\n</div>")[0]
     assert "Rob" in team and "Ray" not in team
+
+
+def test_an_old_version_submission_still_displays_its_own_fields(client, forms, org, login,
+                                                                  auth):
+    sid = client.post("/api/v1/forms/kr_checkin/submissions/",
+                      json={"data": {"goal": "Old goal", "progress": 30,
+                                     "blocker": "Old blocker"}},
+                      headers=auth(org.rob)).get_json()["id"]
+    definition = client.get("/api/v1/forms/kr_checkin", headers=auth(org.hr)).get_json()[
+        "definition"]
+    definition["fields"] = [f for f in definition["fields"] if f["key"] != "blocker"]
+    assert client.put("/api/v1/forms/kr_checkin", json=definition,
+                      headers=auth(org.hr)).get_json()["version"] == 2
+    login(org.rob)
+    page = client.get(f"/my/forms/submissions/{sid}").get_data(as_text=True)
+    assert "Old blocker" in page and "Blocker" in page and "version 1" in page
+    edit = client.get(f"/my/forms/submissions/{sid}/edit").get_data(as_text=True)
+    assert 'name="blocker"' in edit and 'name="version" value="1"' in edit
