@@ -121,3 +121,25 @@ def test_hr_builds_a_form_with_the_field_editor(server, browser, org, app):
     assert d["fields"][1]["choices"] == [{"value": "price", "label": {"en": "Price", "zh": ""}}]
     assert d["title"] == {"en": "Call log", "zh": "通话记录"}
     page.close()
+
+
+def test_editor_shows_a_server_error_beside_the_field(server, browser, org, app):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _log_in(page, server, "hr")
+    page.goto(f"{server}/admin/forms_admin/new")
+    page.fill("#f-key", "dupes")
+    page.fill("#f-title-en", "Dupes")
+    page.locator(".field-row").nth(0).locator('[data-f="key"]').fill("a")
+    page.locator(".field-row").nth(0).locator('[data-f="label.en"]').fill("A")
+    page.click("#add-field")
+    page.locator(".field-row").nth(1).locator('[data-f="key"]').fill("a")
+    page.locator(".field-row").nth(1).locator('[data-f="label.en"]').fill("A again")
+    page.click("#save")
+    page.wait_for_selector(".field-row.border-danger")
+    second = page.locator(".field-row").nth(1)
+    assert "duplicate key 'a'" in second.locator(".field-error").inner_text()
+    # The rows come back as they were typed.
+    assert second.locator('[data-f="label.en"]').input_value() == "A again"
+    with app.app_context():
+        assert Form.select().count() == 0
+    page.close()
