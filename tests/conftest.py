@@ -23,6 +23,26 @@ pytest_plugins = sorted(
     if name.endswith(".py") and not name.startswith("_"))
 
 BACKEND = os.environ.get("ALIGNBOARD_TEST_DB", "sqlite")
+
+
+def _compile_catalogues():
+    """Compile a .po newer than its .mo, so that plain `pytest` sees current Chinese."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).parent.parent / "platform" / "alignboard" / "translations"
+    for po in root.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as f:
+                catalog = read_po(f)
+            with mo.open("wb") as f:
+                write_mo(f, catalog)
+
+
+_compile_catalogues()
 FAST_HASH = "pbkdf2:sha256:1000"
 
 

@@ -30,7 +30,6 @@ def test_every_hook_is_documented(hook):
 AWAITING_FEATURE = {
     "register_channels": "issue 6: rule actions through channel plugins",
     "register_connectors": "issue 4: connector plugins",
-    "register_field_types": "issue 3: forms",
     "register_formula_functions": "issue 5: metric formulas",
 }
 

@@ -49,6 +49,7 @@ def init_app(app):
 
     @app.before_request
     def _csrf():
+        # Tests turn CSRF off with WTF_CSRF_ENABLED=False; protect() itself ignores it.
         if not app.config.get("WTF_CSRF_ENABLED", True):
             return
         if request.method in SAFE_METHODS or bearer_present():
