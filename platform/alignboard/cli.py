@@ -64,8 +64,14 @@ def demo(password):
     _connect()
     if not is_current(database.obj):
         raise click.ClickException("the database is not initialised: run 'alignboard init'")
+    from .connectors.cli import run_with_progress
+
     password = password or demo_data.DEMO_PASSWORD
-    demo_data.load(password, echo=click.echo)
+    try:
+        demo_data.load(password, echo=click.echo,
+                       runner=lambda c: run_with_progress(c, trigger="demo"))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo("")
     click.echo("Demo logins (password for all: %s):" % password)
     click.echo("  hr, exec, admin; managers such as dustin.brinkmann; reps such as "

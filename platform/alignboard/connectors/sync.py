@@ -1,0 +1,221 @@
+"""Running a sync: pull batches, map each row, upsert it, advance the cursor, log the run.
+
+Each batch is stored in one transaction together with the cursor that follows it and the
+run's counters, so a run killed at any point leaves the database at the end of the last
+whole batch: the next run resumes from that cursor, and since records are upserted by
+(connection, external id) nothing is lost or doubled. Inside a batch every row is stored in
+a savepoint: one bad row is recorded with its reason and never aborts the run.
+"""
+import logging
+from datetime import timedelta
+
+from flask import current_app
+
+from ..db import database, utcnow
+from ..records import store
+from . import registry, secrets
+from .base import ConnectorError, Context, RowError
+from .http import client_for
+from .mapping import Mapping, OwnerIndex
+from .models import Connection, SyncFailure, SyncRun
+
+log = logging.getLogger(__name__)
+
+# Failed rows kept per run: enough to fix a source, not enough to fill the disk.
+MAX_FAILURES_KEPT = 1000
+
+
+class SyncBusy(ConnectorError):
+    """Another run of the same connection is in progress."""
+
+
+def settings_of(connection):
+    """The connection's settings with its secrets decrypted, as the connector wants them."""
+    values = dict(connection.settings or {})
+    values.update(secrets.decrypt(connection.secrets))
+    return values
+
+
+def connector_for(connection):
+    cls = registry.get(connection.connector)
+    app = current_app
+    return cls(Context(http=client_for(app.config), log=log,
+                       upload_folder=app.config.get("UPLOAD_FOLDER", "")))
+
+
+def _stale_after():
+    return timedelta(seconds=float(current_app.config.get("CONNECTOR_STALE_SECONDS", 600)))
+
+
+def _claim(connection, trigger):
+    """Start a run unless one is live; runs whose heartbeat stopped are marked interrupted."""
+    with database.atomic():
+        running = list(SyncRun.select().where((SyncRun.connection == connection) &
+                                              (SyncRun.status == "running")))
+        for other in running:
+            if utcnow() - other.heartbeat_at >= _stale_after():
+                other.status, other.finished_at = "interrupted", utcnow()
+                other.message = ("stopped without finishing (process killed?); the next run "
+                                 "resumed from the last stored batch")
+                other.save()
+            else:
+                raise SyncBusy(f"connection {connection.name!r} is already syncing (run "
+                               f"{other.id} started {other.started_at:%Y-%m-%d %H:%M} UTC)")
+        connection.last_run_at = utcnow()
+        Connection.update(last_run_at=connection.last_run_at).where(
+            Connection.id == connection.id).execute()
+        return SyncRun.create(connection=connection, trigger=trigger,
+                              cursor_start=connection.cursor)
+
+
+class _Storer:
+    """Maps and upserts rows for one run, counting and recording failures."""
+
+    def __init__(self, connection, run):
+        self.connection, self.run = connection, run
+        self.mapping = Mapping(connection.mapping)
+        owner = self.mapping.owner
+        self.owners = OwnerIndex(owner["match"]) if owner.get("source") else None
+        self.unowned = {}
+
+    def store(self, rows):
+        for index, row in enumerate(rows):
+            ref = str(row.get("__row__", "")) if isinstance(row, dict) else ""
+            ext = None
+            try:
+                if not isinstance(row, dict):
+                    raise RowError(f"the source gave a {type(row).__name__}, not a row of "
+                                   "fields")
+                mapped = self.mapping.apply(row)
+                ext = mapped.external_id
+                owner_id = self._owner(mapped)
+                _, status = store.upsert(self.connection.id, mapped.external_id, mapped.type,
+                                         mapped.fields, owner=owner_id,
+                                         owner_ref=mapped.owner_ref,
+                                         occurred_at=mapped.occurred_at)
+            except RowError as exc:
+                self._fail(ref, ext, str(exc), row)
+            except Exception as exc:  # a database error on one row must not stop the run
+                log.exception("row %s of connection %s failed", ref or index,
+                              self.connection.id)
+                self._fail(ref, ext, f"could not be stored: {exc}", row)
+            else:
+                setattr(self.run, status, getattr(self.run, status) + 1)
+            self.run.processed += 1
+
+    def _owner(self, mapped):
+        if not self.owners or not mapped.owner_ref:
+            return None
+        try:
+            return self.owners.find(mapped.owner_ref)
+        except RowError:
+            if self.mapping.owner["unmatched"] == "reject":
+                raise
+            self.unowned[mapped.owner_ref] = self.unowned.get(mapped.owner_ref, 0) + 1
+            return None
+
+    def _fail(self, ref, ext, reason, row):
+        self.run.failed += 1
+        if self.run.failed <= MAX_FAILURES_KEPT:
+            data = {k: v for k, v in row.items() if k != "__row__"} \
+                if isinstance(row, dict) else repr(row)
+            SyncFailure.create(run=self.run, row_ref=ref[:200], external_id=ext,
+                               reason=reason, data=data)
+
+    def summary(self):
+        if not self.unowned:
+            return ""
+        names = ", ".join(f"{k!r} ({v})" for k, v in sorted(self.unowned.items())[:10])
+        more = "" if len(self.unowned) <= 10 else f" and {len(self.unowned) - 10} more"
+        return (f"{sum(self.unowned.values())} row(s) stored without owner: no person matches"
+                f" by {self.mapping.owner['match']}: {names}{more}")
+
+
+def run(connection, trigger="manual", full=False, progress=None):
+    """Pull ``connection`` from its cursor (from the start when ``full``); return the run.
+
+    ``progress(run)`` is called after each stored batch. Errors of the source end the run
+    as failed with the reason; the records and cursor of batches already stored stay.
+    """
+    if isinstance(connection, int):
+        connection = Connection.get_by_id(connection)
+    sync_run = _claim(connection, trigger)
+    storer = None
+    try:
+        connector = connector_for(connection)
+        if connector.kind != "pull":
+            raise ConnectorError(f"connector {connection.connector!r} receives webhooks; it "
+                                 "has nothing to pull")
+        storer = _Storer(connection, sync_run)
+        cursor = None if full else connection.cursor
+        for batch in connector.pull(settings_of(connection), cursor):
+            with database.atomic():
+                storer.store(batch.rows)
+                if batch.total is not None:
+                    sync_run.total = batch.total
+                sync_run.heartbeat_at = utcnow()
+                sync_run.save()
+                connection.cursor = batch.cursor
+                Connection.update(cursor=batch.cursor).where(
+                    Connection.id == connection.id).execute()
+            if progress:
+                progress(sync_run)
+        sync_run.status = "succeeded"
+    except ConnectorError as exc:
+        _reload_counts(sync_run)
+        sync_run.status, sync_run.message = "failed", str(exc)
+        log.warning("sync of %s failed: %s", connection.name, exc)
+    except Exception as exc:
+        _reload_counts(sync_run)
+        sync_run.status = "failed"
+        sync_run.message = f"internal error: {exc!r} (details in the server log)"
+        log.exception("sync of %s failed", connection.name)
+    finally:
+        # A KeyboardInterrupt or a kill leaves the status "running"; the next run marks it
+        # interrupted. Only normal endings are written here.
+        if sync_run.status != "running":
+            if storer and storer.summary():
+                sync_run.message = "; ".join(m for m in (sync_run.message, storer.summary())
+                                             if m)
+            sync_run.finished_at = utcnow()
+            sync_run.save()
+    return sync_run
+
+
+def _reload_counts(sync_run):
+    # Counters of a batch that was rolled back must not be reported as done.
+    stored = SyncRun.get_by_id(sync_run.id)
+    for name in ("processed", "total", "created", "updated", "unchanged", "failed"):
+        setattr(sync_run, name, getattr(stored, name))
+
+
+def ingest(connection, rows, trigger="webhook"):
+    """Store rows a webhook delivered, as one run (no cursor involved)."""
+    sync_run = SyncRun.create(connection=connection, trigger=trigger, total=len(rows))
+    storer = _Storer(connection, sync_run)
+    try:
+        with database.atomic():
+            storer.store(rows)
+            sync_run.status = "succeeded"
+            sync_run.message = storer.summary()
+            sync_run.finished_at = utcnow()
+            sync_run.save()
+    except Exception as exc:
+        log.exception("webhook rows of %s could not be stored", connection.name)
+        sync_run = SyncRun.get_by_id(sync_run.id)
+        sync_run.status, sync_run.message = "failed", f"internal error: {exc!r}"
+        sync_run.finished_at = utcnow()
+        sync_run.save()
+    return sync_run
+
+
+def due(now=None):
+    """Enabled pull connections whose schedule says they should run now."""
+    now = now or utcnow()
+    out = []
+    for c in Connection.select().where((Connection.enabled == True) &  # noqa: E712
+                                       (Connection.schedule_minutes > 0)):
+        if c.last_run_at is None or c.last_run_at + timedelta(
+                minutes=c.schedule_minutes) <= now + timedelta(seconds=5):
+            out.append(c)
+    return out

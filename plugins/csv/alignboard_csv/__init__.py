@@ -1,0 +1,91 @@
+"""Alignboard plugin: the ``csv`` connector (CSV and XLSX files, uploaded or in a folder).
+
+Files are read with ``alignboard.tabular`` (UTF-8, UTF-8 with BOM, GBK; XLSX first sheet);
+column names are matched in lower case. The cursor remembers, per file, its SHA-256 and how
+many rows were stored, so an unchanged file is skipped, a changed file is read again (the
+records store's upsert turns that into updates), and a run killed in the middle of a file
+resumes at the next row.
+"""
+import fnmatch
+import hashlib
+import os
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from alignboard import hookimpl
+from alignboard.connectors.base import Batch, Connector, ConnectorError
+from alignboard.tabular import TabularError, read
+
+__version__ = "0.1.0"
+
+
+class CsvSettings(Schema):
+    path = fields.String(required=True, validate=validate.Length(min=1, max=1000), metadata={
+        "label": "File or folder",
+        "description": "A .csv/.xlsx file, or a folder whose matching files are read in name "
+                       "order. Files uploaded in the admin go to this connection's folder."})
+    pattern = fields.String(load_default="*.csv,*.xlsx", metadata={
+        "label": "File name pattern (folder)",
+        "description": "Comma-separated patterns, e.g. deals_*.csv"})
+    batch_size = fields.Integer(load_default=500, validate=validate.Range(min=1, max=10000),
+                                metadata={"label": "Rows per transaction"})
+
+    @validates("path")
+    def _absolute(self, value, **kwargs):
+        if not os.path.isabs(value):
+            raise ValidationError("give an absolute path (the worker may run elsewhere)")
+
+
+class CsvConnector(Connector):
+    key = "csv"
+    title = "CSV / XLSX files"
+    description = "Reads CSV (UTF-8, UTF-8 with BOM, GBK) and XLSX files from a folder or " \
+                  "an upload."
+    Settings = CsvSettings
+    accepts_upload = True
+
+    def files(self, settings):
+        path = settings["path"]
+        if os.path.isfile(path):
+            return [path]
+        if not os.path.isdir(path):
+            raise ConnectorError(f"{path!r} is neither a file nor a folder on this server")
+        patterns = [p.strip() for p in (settings.get("pattern") or "*").split(",") if p.strip()]
+        return [os.path.join(path, n) for n in sorted(os.listdir(path))
+                if os.path.isfile(os.path.join(path, n))
+                and any(fnmatch.fnmatch(n.lower(), p.lower()) for p in patterns)]
+
+    def pull(self, settings, cursor):
+        cursor = dict(cursor or {})
+        done = dict(cursor.get("done") or {})
+        size = int(settings.get("batch_size") or 500)
+        pending = []
+        for path in self.files(settings):
+            with open(path, "rb") as f:
+                data = f.read()
+            name = os.path.basename(path)
+            sha = hashlib.sha256(data).hexdigest()
+            if done.get(name) == sha:
+                continue
+            try:
+                _, rows = read(data, name)
+            except TabularError as exc:
+                raise ConnectorError(f"{name}: {exc}") from None
+            start = cursor.get("row", 0) if (cursor.get("file"), cursor.get("sha")) == \
+                (name, sha) else 0
+            pending.append((name, sha, rows, start))
+        total = sum(len(rows) - start for _, _, rows, start in pending)
+        for name, sha, rows, start in pending:
+            for offset in range(start, len(rows), size):
+                chunk = rows[offset:offset + size]
+                for row in chunk:
+                    row["__row__"] = f"{name}:{row['__row__']}"
+                yield Batch(chunk, {"done": done, "file": name, "sha": sha,
+                                    "row": offset + len(chunk)}, total)
+            done = {**done, name: sha}
+            yield Batch([], {"done": done}, total)
+
+
+@hookimpl
+def register_connectors():
+    return [CsvConnector]
