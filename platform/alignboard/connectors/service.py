@@ -30,7 +30,9 @@ def load_settings(connector_cls, data, current=None):
     for name in hidden:
         if data.get(name) in (None, ""):
             data.pop(name, None)
-    values = connector_cls.Settings().load(data)
+    schema = connector_cls.Settings()
+    # Stored as the schema dumps them (dates as ISO text), loaded again for each run.
+    values = schema.dump(schema.load(data))
     plain = {k: v for k, v in values.items() if k not in hidden}
     secret = {k: v for k, v in values.items() if k in hidden and v not in (None, "")}
     return plain, secret

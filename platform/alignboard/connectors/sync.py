@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from marshmallow import ValidationError
 
 from ..db import database, utcnow
 from ..records import store
@@ -29,11 +30,20 @@ class SyncBusy(ConnectorError):
     """Another run of the same connection is in progress."""
 
 
-def settings_of(connection):
-    """The connection's settings with its secrets decrypted, as the connector wants them."""
+def settings_of(connection, connector_cls=None):
+    """The connection's settings with its secrets decrypted, loaded by the connector's
+    schema (so defaults of settings added in a newer version apply)."""
     values = dict(connection.settings or {})
-    values.update(secrets.decrypt(connection.secrets))
-    return values
+    try:
+        values.update(secrets.decrypt(connection.secrets))
+    except secrets.SecretError as exc:
+        raise ConnectorError(str(exc)) from None
+    cls = connector_cls or registry.get(connection.connector)
+    try:
+        return cls.Settings().load(values)
+    except ValidationError as exc:
+        raise ConnectorError(f"the connection's settings are not valid any more: "
+                             f"{exc.messages}; correct them in the admin") from None
 
 
 def connector_for(connection):
