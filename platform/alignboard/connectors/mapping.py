@@ -76,8 +76,9 @@ class ConditionSchema(Schema):
 class MappingSchema(Schema):
     external_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
     type = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    owner = fields.Nested(OwnerSchema, load_default=dict)
-    occurred_at = fields.Nested(OccurredSchema, load_default=dict)
+    owner = fields.Nested(OwnerSchema, load_default=lambda: OwnerSchema().load({}))
+    occurred_at = fields.Nested(OccurredSchema, load_default=lambda: {"sources": [],
+                                                                      "formats": []})
     conditions = fields.List(fields.Nested(ConditionSchema), load_default=list)
     # Declared last: the attribute shadows the ``fields`` module inside this class body.
     fields = fields.List(fields.Nested(FieldRuleSchema), load_default=list)

@@ -103,18 +103,24 @@ CONNECTIONS = [("Demo CRM accounts (csv)", "accounts.csv", ACCOUNTS_MAPPING),
                ("Demo CRM deals (csv)", "sales_pipeline.csv", DEALS_MAPPING)]
 
 
+def _require_csv():
+    from ..connectors import registry
+
+    if "csv" not in registry.available():
+        raise RuntimeError("the demo loads its CRM data through the csv connector, which is "
+                           "not installed: pip install -e plugins/csv (./dev setup does it)")
+
+
 def load_connections(echo=print, runner=None):
     """Create the demo csv connections (once) and sync them; return the runs.
 
     ``runner(connection)`` runs a sync (the CLI passes one with a progress bar). A second
     call finds the files unchanged (the cursor holds their checksum) and stores nothing.
     """
-    from ..connectors import registry, service, sync
+    from ..connectors import service, sync
     from ..connectors.models import Connection
 
-    if "csv" not in registry.available():
-        raise RuntimeError("the demo loads its CRM data through the csv connector, which is "
-                           "not installed: pip install -e plugins/csv (./dev setup does it)")
+    _require_csv()
     runs = []
     for name, filename, mapping in CONNECTIONS:
         settings = {"path": os.path.join(DATA, filename), "batch_size": 1000}
@@ -140,6 +146,7 @@ def load_connections(echo=print, runner=None):
 
 def load(password=DEMO_PASSWORD, echo=print, runner=None):
     """Load (or refresh) the demo company and its CRM data; safe to run twice."""
+    _require_csv()  # before anything is written
     units_csv, people_csv = org_files(password)
     for what, fn, data in (("units", importer.import_units, units_csv),
                            ("people", importer.import_people, people_csv)):
