@@ -89,6 +89,11 @@ class _Storer:
         self.unowned = {}
 
     def store(self, rows):
+        # One query finds the batch's existing records instead of one query per row.
+        id_field = self.mapping.data["external_id"]
+        known = store.prefetch(self.connection.id, [
+            str(r.get(id_field)).strip() for r in rows
+            if isinstance(r, dict) and r.get(id_field) not in (None, "")])
         for index, row in enumerate(rows):
             ref = str(row.get("__row__", "")) if isinstance(row, dict) else ""
             ext = None
@@ -99,10 +104,11 @@ class _Storer:
                 mapped = self.mapping.apply(row)
                 ext = mapped.external_id
                 owner_id = self._owner(mapped)
-                _, status = store.upsert(self.connection.id, mapped.external_id, mapped.type,
-                                         mapped.fields, owner=owner_id,
-                                         owner_ref=mapped.owner_ref,
-                                         occurred_at=mapped.occurred_at)
+                record, status = store.upsert(
+                    self.connection.id, mapped.external_id, mapped.type, mapped.fields,
+                    owner=owner_id, owner_ref=mapped.owner_ref,
+                    occurred_at=mapped.occurred_at, existing=known.get(mapped.external_id))
+                known[mapped.external_id] = record
             except RowError as exc:
                 self._fail(ref, ext, str(exc), row)
             except Exception as exc:  # a database error on one row must not stop the run
