@@ -96,7 +96,8 @@ class _Storer:
             if isinstance(r, dict) and r.get(id_field) not in (None, "")])
         for index, row in enumerate(rows):
             ref = str(row.get("__row__", "")) if isinstance(row, dict) else ""
-            ext = None
+            ext = row.get(id_field) if isinstance(row, dict) else None
+            ext = str(ext).strip()[:200] if ext not in (None, "") else None
             try:
                 if not isinstance(row, dict):
                     raise RowError(f"the source gave a {type(row).__name__}, not a row of "
