@@ -47,7 +47,8 @@ class Batch:
     """Rows from the source plus the cursor that resumes after them.
 
     ``rows`` are dicts of source fields; a row may carry ``"__row__"`` (a line number or any
-    reference a person can find the row by in the source). ``total`` is the number of rows
+    reference a person can find the row by in the source) and ``"__error__"`` (why the
+    connector could not read it: the row is then logged as failed with that reason). ``total`` is the number of rows
     the whole pull will yield when the connector knows it (for progress bars).
     """
 

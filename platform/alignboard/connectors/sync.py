@@ -102,6 +102,9 @@ class _Storer:
                 if not isinstance(row, dict):
                     raise RowError(f"the source gave a {type(row).__name__}, not a row of "
                                    "fields")
+                if row.get("__error__"):
+                    # The connector could read the row but not make sense of it.
+                    raise RowError(str(row["__error__"]))
                 mapped = self.mapping.apply(row)
                 ext = mapped.external_id
                 owner_id = self._owner(mapped)
@@ -134,7 +137,7 @@ class _Storer:
     def _fail(self, ref, ext, reason, row):
         self.run.failed += 1
         if self.run.failed <= MAX_FAILURES_KEPT:
-            data = {k: v for k, v in row.items() if k != "__row__"} \
+            data = {k: v for k, v in row.items() if k not in ("__row__", "__error__")} \
                 if isinstance(row, dict) else repr(row)
             SyncFailure.create(run=self.run, row_ref=ref[:200], external_id=ext,
                                reason=reason, data=data)

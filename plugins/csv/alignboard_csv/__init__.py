@@ -6,15 +6,17 @@ many rows were stored, so an unchanged file is skipped, a changed file is read a
 records store's upsert turns that into updates), and a run killed in the middle of a file
 resumes at the next row.
 """
+import csv
 import fnmatch
 import hashlib
+import io
 import os
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from alignboard import hookimpl
 from alignboard.connectors.base import Batch, Connector, ConnectorError
-from alignboard.tabular import TabularError, read
+from alignboard.tabular import TabularError, decode, read
 
 __version__ = "0.1.0"
 
@@ -34,6 +36,45 @@ class CsvSettings(Schema):
     def _absolute(self, value, **kwargs):
         if not os.path.isabs(value):
             raise ValidationError("give an absolute path (the worker may run elsewhere)")
+
+
+def read_rows(data, name):
+    """Rows of a CSV/XLSX file as dicts; a malformed row becomes an ``__error__`` row.
+
+    ``alignboard.tabular.read`` refuses a whole file for one row with too many values (right
+    for an org import, where nothing may be written unless all is valid); a sync stores the
+    good rows and reports the bad one instead.
+    """
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        _, rows = read(data, name)
+        return rows
+    text = decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        table = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error as exc:
+        raise TabularError(f"the CSV is malformed: {exc}") from None
+    if not table or not any(h.strip() for h in table[0]):
+        raise TabularError("the first row must name the columns")
+    header = [h.strip().lower() for h in table[0]]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise TabularError(f"column(s) named twice in the header: {', '.join(twice)}")
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        values = [v.strip() for v in values]
+        if not any(values):
+            continue
+        row = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}
+        row["__row__"] = number
+        if len(values) > len(header) and any(values[len(header):]):
+            row["__error__"] = (f"the row has {len(values)} values but the header names "
+                                f"{len(header)} columns (an unquoted comma?)")
+        rows.append(row)
+    return rows
 
 
 class CsvConnector(Connector):
@@ -68,7 +109,7 @@ class CsvConnector(Connector):
             if done.get(name) == sha:
                 continue
             try:
-                _, rows = read(data, name)
+                rows = read_rows(data, name)
             except TabularError as exc:
                 raise ConnectorError(f"{name}: {exc}") from None
             start = cursor.get("row", 0) if (cursor.get("file"), cursor.get("sha")) == \
