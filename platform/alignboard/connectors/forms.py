@@ -15,7 +15,7 @@ MAX_CLAUSES = 3
 def _choices(field):
     for v in field.validators:
         if isinstance(v, mv.OneOf):
-            return [(c, c) for c in v.choices]
+            return list(v.choices)  # plain values: label = value
     return None
 
 
