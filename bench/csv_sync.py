@@ -35,7 +35,7 @@ def main():
 
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
-                      "LOAD_ENTRY_POINT_PLUGINS": False,
+                      "LOAD_ENTRY_POINT_PLUGINS": False, "CONNECTOR_FILE_ROOTS": [tmp],
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     plugins.current_for(app).add(alignboard_csv, "csv")
     source = os.path.join(tmp, "sales_pipeline.csv")

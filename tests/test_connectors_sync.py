@@ -130,7 +130,8 @@ KILLER = textwrap.dedent("""
     from alignboard.connectors.models import Connection
     import alignboard_csv
 
-    app = make_app({url!r}, __import__("pathlib").Path({tmp!r}), migrate=False)
+    app = make_app({url!r}, __import__("pathlib").Path({tmp!r}), migrate=False,
+                   CONNECTOR_FILE_ROOTS=[{tmp!r}])
     plugins.current_for(app).add(alignboard_csv, "csv")
     created = []
 

@@ -83,3 +83,12 @@ def test_relative_path_is_refused(app, org, shipped):
         service.create("files", "csv", {"path": "data/visits.csv"}, MAPPING)
     assert err.value.messages["settings"]["path"] == [
         "give an absolute path (the worker may run elsewhere)"]
+
+
+def test_files_outside_the_allowed_folders_are_refused(app, org, shipped, tmp_path):
+    app.config["CONNECTOR_FILE_ROOTS"] = [str(tmp_path / "imports")]
+    with app.app_context(), pytest.raises(ValidationError) as err:
+        service.create("files", "csv", {"path": "/etc/passwd"}, MAPPING)
+    assert "outside the folders files may be read from" in str(err.value.messages)
+    with app.app_context(), pytest.raises(ValidationError):
+        service.create("files", "csv", {"path": str(tmp_path / "imports/../x.csv")}, MAPPING)

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 
+from flask import current_app, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from alignboard import hookimpl
@@ -36,6 +37,34 @@ class CsvSettings(Schema):
     def _absolute(self, value, **kwargs):
         if not os.path.isabs(value):
             raise ValidationError("give an absolute path (the worker may run elsewhere)")
+        if has_app_context():
+            problem = outside_roots(value)
+            if problem:
+                raise ValidationError(problem)
+
+
+def allowed_roots():
+    """Folders the csv connector may read: uploads, <instance>/imports, the demo data, and
+    ``ALIGNBOARD_CONNECTOR_FILE_ROOTS`` (a JSON list). Everything else on the server (the
+    instance folder with its secret key, /etc...) stays out of reach of admins."""
+    from alignboard import demo
+
+    config = current_app.config
+    roots = [config.get("UPLOAD_FOLDER", ""), os.path.join(current_app.instance_path, "imports"),
+             demo.DATA]
+    extra = config.get("CONNECTOR_FILE_ROOTS") or []
+    roots += [extra] if isinstance(extra, str) else list(extra)
+    return [os.path.realpath(r) for r in roots if r]
+
+
+def outside_roots(path):
+    real = os.path.realpath(path)
+    roots = allowed_roots()
+    if any(real == r or real.startswith(r + os.sep) for r in roots):
+        return None
+    return (f"{path} is outside the folders files may be read from ({', '.join(roots)}); "
+            "upload the file in the admin, put it in one of them, or add a folder to "
+            "ALIGNBOARD_CONNECTOR_FILE_ROOTS")
 
 
 def read_rows(data, name):
@@ -87,6 +116,8 @@ class CsvConnector(Connector):
 
     def files(self, settings):
         path = settings["path"]
+        if has_app_context() and outside_roots(path):
+            raise ConnectorError(outside_roots(path))
         if os.path.isfile(path):
             return [path]
         if not os.path.isdir(path):
