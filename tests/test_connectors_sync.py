@@ -187,3 +187,28 @@ def test_schedule_picks_connections_whose_interval_has_passed(app, org, csv_conn
         c.save()
         assert sync.due() == []
         assert [x.id for x in sync.due(utcnow() + timedelta(minutes=1))] == [c.id]
+
+
+def test_ctrl_c_marks_the_run_interrupted_and_the_next_run_resumes(
+        app, org, csv_connection, monkeypatch):
+    import pytest
+
+    from alignboard.records import store
+    real, calls = store.upsert, []
+
+    def upsert(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # the first row of the second batch (batches of 2)
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "upsert", upsert)
+    with pytest.raises(KeyboardInterrupt):
+        _run(app, csv_connection.id)
+    monkeypatch.setattr(store, "upsert", real)
+    with app.app_context():
+        first = SyncRun.get()
+        assert (first.status, first.created) == ("interrupted", 2)
+        assert Record.select().count() == 2
+    second = _run(app, csv_connection.id)
+    assert (second.status, second.created) == ("succeeded", 2)

@@ -190,9 +190,17 @@ def run(connection, trigger="manual", full=False, progress=None):
         sync_run.status = "failed"
         sync_run.message = f"internal error: {exc!r} (details in the server log)"
         log.exception("sync of %s failed", connection.name)
+    except (KeyboardInterrupt, SystemExit):
+        # Ctrl+C or a worker shutting down: the open batch was rolled back; say so, so the
+        # next run need not wait for the heartbeat to go stale.
+        _reload_counts(sync_run)
+        sync_run.status = "interrupted"
+        sync_run.message = "stopped before the end; the next run resumes from the last " \
+                           "stored batch"
+        raise
     finally:
-        # A KeyboardInterrupt or a kill leaves the status "running"; the next run marks it
-        # interrupted. Only normal endings are written here.
+        # A kill (SIGKILL, power loss) leaves the status "running"; the next run marks it
+        # interrupted once its heartbeat is stale.
         if sync_run.status != "running":
             if storer and storer.summary():
                 sync_run.message = "; ".join(m for m in (sync_run.message, storer.summary())
