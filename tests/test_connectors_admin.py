@@ -144,3 +144,27 @@ def test_reps_cannot_open_connections(client, org, login, csv_connection):
     login(org.rob)
     assert client.get("/admin/connections/").status_code == 403
     assert client.post(f"/admin/connections/{csv_connection.id}/run").status_code == 403
+
+
+def test_mapping_preview_shows_mapped_rows_and_errors_without_storing(
+        app, client, org, login, csv_connection):
+    csv_connection.path.write_text(csv_connection.path.read_text() +
+                                   "D9,Rob,GTX,Acme,Won,someday,,1\n")
+    login(org.admin)
+    cid = csv_connection.id
+    with app.app_context():
+        before = Connection.get_by_id(cid).mapping
+    r = client.post(f"/admin/connections/{cid}/mapping", data={
+        "action": "preview", "external_id": "opportunity_id", "type": "deal",
+        "owner_source": "sales_agent", "owner_match": "name",
+        "f-0-source": "engage_date", "f-0-target": "engaged", "f-0-convert": "date",
+        "f-0-formats": "%Y-%m-%d",
+        "c-0-type": "big", "c-0-0-field": "engaged", "c-0-0-op": "is not empty"})
+    page = r.get_data(as_text=True)
+    assert "nothing was saved or stored" in page and "<code>deal_stage</code>" in page
+    assert "<td>D1</td><td>big</td>" in page and "<td>D3</td><td>deal</td>" in page
+    assert "engage_date: &#39;someday&#39; is not a date" in page
+    assert "Nobody Known" in page and "matches no active person" in page
+    with app.app_context():
+        assert Connection.get_by_id(cid).mapping == before
+        assert Record.select().count() == 0 and SyncRun.select().count() == 0

@@ -126,21 +126,41 @@ class ConnectionsView(SecureView):
             from flask_wtf.csrf import validate_csrf
             if current_app.config.get("WTF_CSRF_ENABLED", True):
                 validate_csrf(request.form.get("csrf_token"))
+            wants_preview = request.form.get("action") == "preview"
             try:
                 mapping = forms.mapping_from_form(request.form)
-                service.update(c, mapping=mapping)
-            except ValueError as exc:
-                problems = [str(exc)]
+                if wants_preview:
+                    preview = self._preview(c, mapping)
+                else:
+                    service.update(c, mapping=mapping)
             except ValidationError as exc:
                 problems = _flatten(exc.messages.get("mapping", exc.messages))
+            except ConnectorError as exc:
+                problems = [str(exc)]
+            except ValueError as exc:
+                problems = [str(exc)]
+            if wants_preview and not problems:
+                return self.render("admin/connectors_mapping.html", connection=c,
+                                   mapping=mapping, problems=[], preview=preview,
+                                   choices=forms.MAPPING_CHOICES)
             if not problems:
                 flash(_("Mapping saved. Run a full sync to apply it to stored records."),
                       "success")
                 return redirect(url_for(".mapping", connection_id=c.id))
             flash(_("Nothing was saved: %(p)s", p="; ".join(problems)), "error")
         return self.render("admin/connectors_mapping.html", connection=c,
-                           mapping=mapping, problems=problems,
+                           mapping=mapping, problems=problems, preview=None,
                            choices=forms.MAPPING_CHOICES)
+
+    def _preview(self, connection, mapping):
+        from .mapping import validate_mapping
+
+        try:
+            mapping = validate_mapping(mapping)
+        except ValidationError as exc:
+            raise ValidationError({"mapping": exc.messages}) from None
+        names, results = sync.preview(connection, mapping)
+        return {"names": names, "results": results}
 
     @expose("/<int:connection_id>/upload", methods=["POST"])
     def upload(self, connection_id):

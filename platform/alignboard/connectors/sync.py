@@ -210,6 +210,52 @@ def run(connection, trigger="manual", full=False, progress=None):
     return sync_run
 
 
+def preview(connection, mapping, limit=10):
+    """Map the source's first rows with ``mapping`` without storing anything.
+
+    Returns ``(source_fields, results)``; each result is a dict with ``row``, and either
+    ``record`` (external_id, type, owner, occurred_at, fields) or ``error``.
+    """
+    connector = connector_for(connection)
+    if connector.kind != "pull":
+        raise ConnectorError("a push connection has no rows to preview until a delivery "
+                             "arrives")
+    mapper = Mapping(mapping)
+    owner = mapper.owner
+    owners = OwnerIndex(owner["match"]) if owner.get("source") else None
+    rows = []
+    for batch in connector.pull(settings_of(connection), None):
+        rows += batch.rows[:limit - len(rows)]
+        if len(rows) >= limit:
+            break
+    names, results = [], []
+    for row in rows:
+        if not isinstance(row, dict):
+            results.append({"row": "", "error": "not a row of fields"})
+            continue
+        names += [k for k in row if not k.startswith("__") and k not in names]
+        entry = {"row": str(row.get("__row__", ""))}
+        try:
+            if row.get("__error__"):
+                raise RowError(row["__error__"])
+            m = mapper.apply(row)
+            person = None
+            if owners and m.owner_ref:
+                try:
+                    person = owners.find(m.owner_ref)
+                except RowError as exc:
+                    if owner["unmatched"] == "reject":
+                        raise
+                    person = f"none ({exc})"
+            entry["record"] = {"external_id": m.external_id, "type": m.type,
+                               "owner": person, "owner_ref": m.owner_ref,
+                               "occurred_at": m.occurred_at, "fields": m.fields}
+        except RowError as exc:
+            entry["error"] = str(exc)
+        results.append(entry)
+    return names, results
+
+
 def _reload_counts(sync_run):
     # Counters of a batch that was rolled back must not be reported as done.
     stored = SyncRun.get_by_id(sync_run.id)
