@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from marshmallow import ValidationError
 
-from ..db import database, utcnow
+from ..db import database, dialect, utcnow
 from ..records import store
 from . import registry, secrets
 from .base import ConnectorError, Context, RowError
@@ -59,7 +59,13 @@ def _stale_after():
 
 def _claim(connection, trigger):
     """Start a run unless one is live; runs whose heartbeat stopped are marked interrupted."""
-    with database.atomic():
+    # Two workers may pick the same connection at once: serialise the check. SQLite takes
+    # its write lock at BEGIN IMMEDIATE; PostgreSQL locks the connection's row.
+    sqlite = dialect() == "sqlite"
+    with (database.atomic("IMMEDIATE") if sqlite else database.atomic()):
+        if not sqlite:
+            Connection.select(Connection.id).where(Connection.id == connection.id) \
+                .for_update().execute()
         running = list(SyncRun.select().where((SyncRun.connection == connection) &
                                               (SyncRun.status == "running")))
         for other in running:
