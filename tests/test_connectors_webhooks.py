@@ -86,3 +86,29 @@ def test_new_secret_replaces_the_old_one(app, client, org, shipped):
         fresh = service.new_webhook_secret(Connection.get_by_id(cid))
     assert post(client, cid, {"items": []}, secret).status_code == 401
     assert post(client, cid, {"items": []}, fresh, delivery="d-2").status_code == 200
+
+
+def test_push_connection_created_by_api_returns_its_secret_once(app, client, org, auth,
+                                                               shipped):
+    h = auth(org.admin)
+    r = client.post("/api/v1/connections/", headers=h, json={
+        "name": "pushed", "connector": "webhook", "settings": {},
+        "mapping": {"external_id": "id", "type": "visit"}})
+    body = r.get_json()
+    assert r.status_code == 201 and body["webhook_url"].endswith(f"/api/v1/hooks/{body['id']}")
+    secret = body["webhook_secret"]
+    assert "webhook_secret" not in client.get(f"/api/v1/connections/{body['id']}",
+                                              headers=h).get_json()
+    assert post(client, body["id"], [{"id": "v9"}], secret).status_code == 200
+
+
+def test_push_connection_created_in_the_admin_shows_its_secret_once(app, client, org, login,
+                                                                   shipped):
+    login(org.admin)
+    r = client.post("/admin/connections/new/webhook", data={"name": "pushed"},
+                    follow_redirects=True)
+    with app.app_context():
+        c = Connection.get(Connection.name == "pushed")
+        secret = secrets.decrypt_text(c.webhook_secret)
+    assert secret in r.get_data(as_text=True)
+    assert secret not in client.get(f"/admin/connections/{c.id}/edit").get_data(as_text=True)

@@ -160,10 +160,11 @@ def plugins_command():
     from . import plugins
 
     rows = plugins.current().list()
-    click.echo(f"{'name':<32} {'version':<9} {'status':<9} hooks")
+    width = max([len(p.name) + (11 if p.builtin else 0) for p in rows] + [4]) + 2
+    click.echo(f"{'name':<{width}} {'version':<9} {'status':<9} hooks")
     for p in rows:
         name = p.name + (" (built in)" if p.builtin else "")
-        click.echo(f"{name:<32} {p.version or '-':<9} {p.status:<9} {', '.join(p.hooks)}")
+        click.echo(f"{name:<{width}} {p.version or '-':<9} {p.status:<9} {', '.join(p.hooks)}")
         if p.error:
             click.echo(f"    {p.error.splitlines()[0]}", err=True)
 

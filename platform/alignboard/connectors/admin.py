@@ -80,6 +80,10 @@ class ConnectionsView(SecureView):
                                                 schedule_minutes=values["schedule_minutes"],
                                                 enabled=values["enabled"])
                     flash(_("Connection created. Now map its fields."), "success")
+                    if connection.webhook_secret:
+                        from . import secrets
+                        flash(_("Webhook secret (shown once, copy it now): %(s)s",
+                                s=secrets.decrypt_text(connection.webhook_secret)), "warning")
                     return redirect(url_for(".mapping", connection_id=connection.id))
                 service.update(connection, name=values["name"], settings=settings,
                                schedule_minutes=values["schedule_minutes"],

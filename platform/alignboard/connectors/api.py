@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields
 
 from ..api import PAGINATE, configure_required, fail, page
-from . import registry, service, sync
+from . import registry, secrets, service, sync
 from .base import ConnectorError
 from .models import Connection, SyncFailure, SyncRun
 
@@ -27,6 +27,9 @@ class ConnectionSchema(Schema):
     enabled = fields.Boolean(load_default=True)
     last_run_at = fields.DateTime(dump_only=True, allow_none=True)
     webhook_url = fields.String(dump_only=True, allow_none=True)
+    webhook_secret = fields.String(dump_only=True, metadata={
+        "description": "only in the answer that creates a push connection: sign deliveries "
+                       "with it; it is never shown again"})
 
 
 class ConnectionPatchSchema(Schema):
@@ -121,7 +124,10 @@ class Connections(MethodView):
                                data["enabled"])
         except ValidationError as exc:
             fail(422, "The connection is not valid: see errors.", exc.messages)
-        return _dump(c)
+        body = _dump(c)
+        if c.webhook_secret:
+            body["webhook_secret"] = secrets.decrypt_text(c.webhook_secret)
+        return body
 
 
 @bp.route("/connections/<int:connection_id>")
