@@ -212,3 +212,25 @@ def test_ctrl_c_marks_the_run_interrupted_and_the_next_run_resumes(
         assert Record.select().count() == 2
     second = _run(app, csv_connection.id)
     assert (second.status, second.created) == ("succeeded", 2)
+
+
+def test_numeric_external_ids_from_json_resync_without_errors(app, org, shipped):
+    from alignboard.connectors import base
+
+    class Numbers(base.Connector):
+        key, title = "numbers", "Numbers"
+
+        def pull(self, settings, cursor):
+            yield base.Batch([{"id": 7.0, "v": 1}, {"id": 8, "v": 2}], {})
+
+    import types
+    from alignboard import hookimpl, plugins
+    module = types.ModuleType("numbers_plugin")
+    module.register_connectors = hookimpl(lambda: [Numbers])
+    plugins.current_for(app).add(module, "numbers")
+    from alignboard.connectors import service
+    with app.app_context():
+        c = service.create("n", "numbers", {}, {"external_id": "id", "type": "t"})
+        first, second = sync.run(c), sync.run(c)
+        assert (first.created, second.unchanged, second.failed) == (2, 2, 0)
+        assert sorted(r.external_id for r in Record.select()) == ["7", "8"]

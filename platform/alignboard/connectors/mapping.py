@@ -248,11 +248,15 @@ class Mapping:
             names.append(self.owner["source"])
         return list(dict.fromkeys(names))
 
+    def external_id_of(self, row):
+        """The row's external id as stored (text, trimmed), or "" when it has none."""
+        ext = row.get(self.data["external_id"]) if isinstance(row, dict) else None
+        return _text(ext).strip() if ext is not None else ""
+
     def apply(self, row):
         """Map one source row; raise RowError with the reason when it cannot be mapped."""
         d = self.data
-        ext = row.get(d["external_id"])
-        ext = _text(ext).strip() if ext is not None else ""
+        ext = self.external_id_of(row)
         if not ext:
             raise RowError(f"no external id: the source field {d['external_id']!r} is empty "
                            "or missing")

@@ -96,14 +96,11 @@ class _Storer:
 
     def store(self, rows):
         # One query finds the batch's existing records instead of one query per row.
-        id_field = self.mapping.data["external_id"]
         known = store.prefetch(self.connection.id, [
-            str(r.get(id_field)).strip() for r in rows
-            if isinstance(r, dict) and r.get(id_field) not in (None, "")])
+            e for e in map(self.mapping.external_id_of, rows) if e])
         for index, row in enumerate(rows):
             ref = str(row.get("__row__", "")) if isinstance(row, dict) else ""
-            ext = row.get(id_field) if isinstance(row, dict) else None
-            ext = str(ext).strip()[:200] if ext not in (None, "") else None
+            ext = self.mapping.external_id_of(row)[:200] or None
             try:
                 if not isinstance(row, dict):
                     raise RowError(f"the source gave a {type(row).__name__}, not a row of "
