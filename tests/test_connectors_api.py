@@ -1,5 +1,5 @@
 """/api/v1/connections: configure, start syncs, read runs and failed rows (hr/admin only)."""
-from alignboard.connectors.models import Connection, SyncRun
+from alignboard.connectors.models import SyncRun
 
 
 def test_hr_creates_a_connection_and_never_gets_the_secret_back(client, org, auth, shipped):

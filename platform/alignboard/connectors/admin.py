@@ -11,7 +11,7 @@ from werkzeug.utils import secure_filename
 
 from .. import plugins
 from ..admin import SecureView
-from . import forms, registry, service, sync
+from . import forms, registry, secrets, service, sync
 from .base import ConnectorError
 from .models import Connection, SyncFailure, SyncRun
 
@@ -58,21 +58,21 @@ class ConnectionsView(SecureView):
         secret_set = set()
         if connection is not None and connection.secrets:
             try:
-                from . import secrets
                 secret_set = set(secrets.decrypt(connection.secrets))
-            except Exception:
-                secret_set = set()
+            except secrets.SecretError as exc:
+                flash(str(exc), "error")
         form = forms.settings_form_class(cls.Settings, secret_set)()
         if request.method == "GET" and connection is not None:
             forms.fill_form(form, cls.Settings, stored)
         values = {"name": connection.name if connection else "",
                   "schedule_minutes": connection.schedule_minutes if connection else 0,
                   "enabled": connection.enabled if connection else True}
-        errors = {}
-        if request.method == "POST" and form.validate_on_submit():
+        if request.method == "POST":
             values = {"name": request.form.get("name", ""),
                       "schedule_minutes": request.form.get("schedule_minutes", "0") or "0",
                       "enabled": request.form.get("enabled") == "1"}
+        errors = {}
+        if request.method == "POST" and form.validate_on_submit():
             settings = forms.settings_from_form(form, cls.Settings)
             try:
                 if connection is None:
@@ -81,7 +81,6 @@ class ConnectionsView(SecureView):
                                                 enabled=values["enabled"])
                     flash(_("Connection created. Now map its fields."), "success")
                     if connection.webhook_secret:
-                        from . import secrets
                         flash(_("Webhook secret (shown once, copy it now): %(s)s",
                                 s=secrets.decrypt_text(connection.webhook_secret)), "warning")
                     return redirect(url_for(".mapping", connection_id=connection.id))
