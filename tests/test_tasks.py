@@ -74,3 +74,59 @@ def test_due_schedule_queues_a_sync_per_due_connection(app, org, csv_connection)
         assert jobs.enqueue_due() == ["deals"]
         assert SyncRun.get().trigger == "schedule"
         assert jobs.enqueue_due() == []  # it just ran: not due for 5 minutes
+
+
+def test_redis_backend_carries_a_queued_sync(app, org, csv_connection):
+    """Against the Redis server CI runs; a queue name of its own keeps other runs apart."""
+    import uuid
+
+    from alignboard.connectors.models import SyncRun
+
+    app.config.update(HUEY_BACKEND="redis", REDIS_URL="redis://127.0.0.1:6379/0",
+                      HUEY_NAME=f"alignboard-test-{uuid.uuid4().hex[:8]}")
+    with app.app_context():
+        huey = tasks.huey_for(app)
+        try:
+            tasks.enqueue("connectors.sync", connection_id=csv_connection.id, trigger="api")
+            assert huey.pending_count() == 1
+            huey.execute(huey.dequeue())
+            assert SyncRun.get().created == 4
+        finally:
+            huey.storage.flush_all()
+
+
+def test_alignboard_worker_process_runs_a_queued_sync(app, org, csv_connection, database_url,
+                                                      tmp_path):
+    """A real `alignboard worker` process takes the task from the SQLite queue."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from alignboard.connectors.models import SyncRun
+
+    queue = str(tmp_path / "queue.db")
+    app.config.update(HUEY_BACKEND="sqlite", HUEY_SQLITE_PATH=queue)
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="test-secret",
+               ALIGNBOARD_INSTANCE_PATH=str(tmp_path / "instance"),
+               ALIGNBOARD_HUEY_BACKEND="sqlite", ALIGNBOARD_HUEY_SQLITE_PATH=queue,
+               ALIGNBOARD_CONNECTOR_FILE_ROOTS=json.dumps([str(tmp_path)]))
+    worker = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "alignboard"),
+                               "worker", "--workers", "1", "--no-periodic"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        with app.app_context():
+            result = tasks.enqueue("connectors.sync", connection_id=csv_connection.id,
+                                   trigger="api")
+            # Blocks until the worker has run the task (the timeout only guards a hang).
+            run_id = result.get(blocking=True, timeout=60)
+            run = SyncRun.get_by_id(run_id)
+        assert (run.trigger, run.status, run.created) == ("api", "succeeded", 4)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()

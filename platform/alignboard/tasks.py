@@ -92,28 +92,33 @@ def _settings(app):
 
 
 def huey_for(app=None):
-    """The huey instance the app's settings name (one per backend and location)."""
+    """The huey instance the app's settings name (one per backend, location and name).
+
+    ``ALIGNBOARD_HUEY_NAME`` (default "alignboard") names the queue, so several
+    installations can share one Redis.
+    """
     app = app or current_app._get_current_object()
     backend, location = _settings(app)
+    name = app.config.get("HUEY_NAME") or "alignboard"
     with _lock:
-        huey = _instances.get((backend, location))
+        huey = _instances.get((backend, location, name))
         if huey is None:
-            huey = _make(backend, location)
-            _instances[(backend, location)] = huey
+            huey = _make(backend, location, name)
+            _instances[(backend, location, name)] = huey
     return huey
 
 
-def _make(backend, location):
+def _make(backend, location, name="alignboard"):
     from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
     # utc=True: huey stores and compares times in UTC; our schedules convert to local time
-    # themselves (see _due), so nothing depends on the server's TZ.
+    # themselves (see due()), so nothing depends on the server's TZ.
     if backend == "redis":
-        huey = RedisHuey("alignboard", url=location, utc=True)
+        huey = RedisHuey(name, url=location, utc=True)
     elif backend == "immediate":
-        huey = MemoryHuey("alignboard", immediate=True, utc=True)
+        huey = MemoryHuey(name, immediate=True, utc=True)
     else:
-        huey = SqliteHuey("alignboard", filename=location, utc=True)
+        huey = SqliteHuey(name, filename=location, utc=True)
 
     @huey.task(name="alignboard.dispatch")
     def dispatch(name, kwargs):
