@@ -168,3 +168,19 @@ def test_mapping_preview_shows_mapped_rows_and_errors_without_storing(
     with app.app_context():
         assert Connection.get_by_id(cid).mapping == before
         assert Record.select().count() == 0 and SyncRun.select().count() == 0
+
+
+def test_deleting_a_connection_needs_its_name_and_keeps_its_records(
+        app, client, org, login, csv_connection):
+    login(org.admin)
+    cid = csv_connection.id
+    client.post(f"/admin/connections/{cid}/run", data={"mode": "now"})
+    client.post(f"/admin/connections/{cid}/delete", data={"confirm": "wrong"})
+    with app.app_context():
+        assert Connection.select().count() == 1
+    r = client.post(f"/admin/connections/{cid}/delete", data={"confirm": "deals"},
+                    follow_redirects=True)
+    assert "the records it stored are kept" in r.get_data(as_text=True)
+    with app.app_context():
+        assert Connection.select().count() == 0 and SyncRun.select().count() == 0
+        assert Record.select().count() == 4

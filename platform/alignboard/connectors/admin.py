@@ -210,6 +210,19 @@ class ConnectionsView(SecureView):
         flash(_("New webhook secret (shown once, copy it now): %(s)s", s=value), "warning")
         return redirect(url_for(".edit", connection_id=c.id))
 
+    @expose("/<int:connection_id>/delete", methods=["POST"])
+    def delete(self, connection_id):
+        c = self._connection(connection_id)
+        if request.form.get("confirm") != c.name:
+            flash(_("Type the connection's name to delete it."), "error")
+            return redirect(url_for(".edit", connection_id=c.id))
+        # Its runs, failed rows and webhook deliveries go with it (ON DELETE CASCADE); the
+        # records it stored stay, since metrics and history may rely on them.
+        c.delete_instance(recursive=True)
+        flash(_("Connection %(name)s deleted; the records it stored are kept.", name=c.name),
+              "success")
+        return redirect(url_for(".index"))
+
     @expose("/<int:connection_id>/runs")
     def runs(self, connection_id):
         c = self._connection(connection_id)
