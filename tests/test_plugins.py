@@ -94,3 +94,22 @@ def test_admin_lists_plugins_with_errors(app, client, org, login, shipped):
 def test_plugin_page_is_closed_to_reps_and_managers(client, org, login, who):
     login(getattr(org, who))
     assert client.get("/admin/plugins/").status_code == 403
+
+
+def test_plugin_raising_at_startup_is_disabled_and_the_app_serves(
+        database_url, tmp_path, monkeypatch):
+    @hookimpl
+    def startup(app):
+        raise RuntimeError("cannot reach the licence server")
+
+    class EntryPoint:
+        name, dist = "grumpy", None
+
+        def load(self):
+            return _module("grumpy", startup=startup)
+
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [EntryPoint()])
+    app = make_app(database_url, tmp_path, LOAD_ENTRY_POINT_PLUGINS=True)
+    info = {p.name: p for p in plugins.current_for(app).list()}
+    assert info["grumpy"].status == "failed" and "licence server" in info["grumpy"].error
+    assert app.test_client().get("/healthz").status_code == 200
