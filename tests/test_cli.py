@@ -17,24 +17,6 @@ def test_init_creates_an_admin_once(runner, app):
         assert Person.get(Person.login == "admin").check_password("s3cret-pass")
 
 
-def test_demo_loads_the_crm_company(runner, app):
-    result = runner.invoke(args=["demo", "--password", "demo-pass-1"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        reps = Person.select().join(Role).where(Role.key == "rep")
-        managers = Person.select().join(Role).where(Role.key == "manager")
-        assert reps.count() == 35 and managers.count() == 6
-        assert Unit.select().where(Unit.kind == "region").count() == 3
-        anna = Person.get(Person.login == "anna.snelling")
-        assert anna.manager.login == "dustin.brinkmann"
-        assert anna.unit.leader.login == "dustin.brinkmann"
-        assert anna.check_password("demo-pass-1")
-        for login in ("hr", "exec", "admin", "mei-mei.johns"):
-            assert Person.get_or_none(Person.login == login), login
-    again = runner.invoke(args=["demo", "--password", "demo-pass-1"])
-    assert again.exit_code == 0 and "0 created" in again.output
-
-
 def test_demo_refuses_an_uninitialised_database(database_url, tmp_path):
     from conftest import make_app
     app = make_app(database_url, tmp_path, migrate=False)

@@ -44,3 +44,24 @@ def test_serve_command_builds_its_app_inside_the_cli_context(runner, monkeypatch
     result = runner.invoke(args=["serve", "--port", "5999"])
     assert result.exit_code == 0, result.output
     assert started and started[0][0] == 5999 and started[0][1].name == "alignboard.app"
+
+
+def test_every_text_in_the_source_has_a_chinese_translation():
+    """New strings must reach the catalogue: see "Languages" in the README."""
+    from pathlib import Path
+
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).parent.parent / "platform" / "alignboard"
+    keywords = dict(DEFAULT_KEYWORDS, _l=None, lazy_gettext=None)
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(str(root), method_map, keywords=keywords):
+        found.add(message if isinstance(message, str) else message[0])
+    with open(root / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as f:
+        catalog = read_po(f)
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog
+                  if m.id and m.string and not m.fuzzy}
+    missing = sorted(found - translated)
+    assert not missing, f"{len(missing)} untranslated, e.g. {missing[:5]}"

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from alignboard import hookimpl, hookspecs
+from alignboard import plugins
 from alignboard.plugins import Plugins
+from conftest import make_app
 
 HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
          if hasattr(fn, "alignboard_spec")]
@@ -29,7 +31,6 @@ def test_every_hook_is_documented(hook):
 # built-in implementation; once one is added, the hook leaves this list and needs a test.
 AWAITING_FEATURE = {
     "register_channels": "issue 6: rule actions through channel plugins",
-    "register_connectors": "issue 4: connector plugins",
     "register_formula_functions": "issue 5: metric formulas",
 }
 
@@ -126,3 +127,56 @@ def test_blocked_plugin_is_listed_as_disabled(monkeypatch):
     monkeypatch.setattr("alignboard.plugins.entry_points", lambda group: [])
     plugins = Plugins(load_entry_points=True, blocked=["noisy"])
     assert plugins.info["noisy"].status == "disabled"
+
+
+# --- the installed plugins as an admin sees them (CLI, admin page) ---------------------
+
+def test_installed_connector_plugins_load_from_entry_points(database_url, tmp_path):
+    app = make_app(database_url, tmp_path, LOAD_ENTRY_POINT_PLUGINS=True)
+    info = {p.name: p for p in plugins.current_for(app).list()}
+    for name in ("csv", "rest", "webhook", "salesforce", "dingtalk"):
+        assert info[name].status == "ok" and info[name].hooks == ["register_connectors"]
+        assert info[name].distribution == f"alignboard-{name}" and info[name].version
+    assert info["alignboard.connectors.builtin"].builtin
+
+
+def test_plugin_failing_on_import_is_reported_while_the_app_starts(
+        database_url, tmp_path, monkeypatch, caplog):
+    class BrokenEntryPoint:
+        name, dist = "exploding", None
+
+        def load(self):
+            raise ImportError("No module named 'missing_dependency'")
+
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [BrokenEntryPoint()])
+    app = make_app(database_url, tmp_path, LOAD_ENTRY_POINT_PLUGINS=True)
+    info = {p.name: p for p in plugins.current_for(app).list()}
+    assert info["exploding"].status == "failed"
+    assert "missing_dependency" in info["exploding"].error
+    assert "plugin exploding disabled" in caplog.text
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_plugins_cli_lists_name_version_hooks_status(app, runner, shipped):
+    from alignboard.cli import main
+    result = runner.invoke(main, ["plugins"])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if l.startswith("salesforce"))
+    assert "register_connectors" in line and "ok" in line
+
+
+def test_admin_lists_plugins_with_errors(app, client, org, login, shipped):
+    @hookimpl
+    def register_conectors():
+        return []
+    plugins.current_for(app).add(_module("typo", register_conectors=register_conectors),
+                                 "typo")
+    login(org.admin)
+    page = client.get("/admin/plugins/").get_data(as_text=True)
+    assert "dingtalk" in page and "register_conectors" in page and "failed" in page
+
+
+@pytest.mark.parametrize("who", ["rob", "mia"])
+def test_plugin_page_is_closed_to_reps_and_managers(client, org, login, who):
+    login(getattr(org, who))
+    assert client.get("/admin/plugins/").status_code == 403

@@ -57,3 +57,14 @@ def test_rep_sees_only_own_records_through_api(client, app, org, auth):
     assert [r["external_id"] for r in listed] == ["mine"]
     assert client.get(f"/api/v1/records/{theirs}", headers=auth(org.rob)).status_code == 404
     assert len(client.get("/api/v1/records/", headers=auth(org.mia)).get_json()) == 2
+
+
+def test_bulk_writers_can_pass_the_prefetched_record(app, org):
+    with app.app_context():
+        store.upsert(1, "D-1", "deal", {"amount": 10})
+        known = store.prefetch(1, ["D-1", "D-2"])
+        assert list(known) == ["D-1"]
+        _, s1 = store.upsert(1, "D-1", "deal", {"amount": 11}, existing=known["D-1"])
+        _, s2 = store.upsert(1, "D-2", "deal", {"amount": 1}, existing=None)
+        assert (s1, s2) == (store.UPDATED, store.CREATED)
+        assert Record.select().count() == 2

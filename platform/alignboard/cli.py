@@ -70,8 +70,14 @@ def demo(password):
     _connect()
     if not is_current(database.obj):
         raise click.ClickException("the database is not initialised: run 'alignboard init'")
+    from .connectors.cli import run_with_progress
+
     password = password or demo_data.DEMO_PASSWORD
-    demo_data.load(password, echo=click.echo)
+    try:
+        demo_data.load(password, echo=click.echo,
+                       runner=lambda c: run_with_progress(c, trigger="demo"))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo("")
     click.echo("Demo logins (password for all: %s):" % password)
     click.echo("  hr, exec, admin; managers such as dustin.brinkmann; reps such as "
@@ -155,3 +161,35 @@ def periods(years):
     _connect()
     for year in years:
         click.echo(f"{year}: {p.generate(year)} period(s) created")
+
+
+@main.command("plugins")
+@with_appcontext
+def plugins_command():
+    """List plugins: name, version, hooks, status (and why a failed one failed)."""
+    from . import plugins
+
+    rows = plugins.current().list()
+    width = max([len(p.name) + (11 if p.builtin else 0) for p in rows] + [4]) + 2
+    click.echo(f"{'name':<{width}} {'version':<9} {'status':<9} hooks")
+    for p in rows:
+        name = p.name + (" (built in)" if p.builtin else "")
+        click.echo(f"{name:<{width}} {p.version or '-':<9} {p.status:<9} {', '.join(p.hooks)}")
+        if p.error:
+            click.echo(f"    {p.error.splitlines()[0]}", err=True)
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, help="worker threads")
+@click.option("--no-periodic", is_flag=True,
+              help="do not run the scheduler (run it in exactly one worker)")
+@with_appcontext
+def worker(workers, no_periodic):
+    """Run the task queue worker: queued syncs and every schedule (huey consumer)."""
+    from . import tasks
+
+    try:
+        tasks.run_worker(current_app._get_current_object(), workers=workers,
+                         periodic=not no_periodic)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -32,7 +32,11 @@ def register_connectors():
 
     Returns a list of connector classes (see ``alignboard.connectors.base.Connector``): each
     has a unique ``key``, a ``title``, a marshmallow ``Settings`` schema for the connection
-    form and the methods to pull or receive records.
+    form and the methods to pull or receive records: ``pull(settings, cursor)`` yielding
+    ``Batch(rows, cursor)`` for pull connectors (``kind = "pull"``), ``receive(request,
+    settings)`` returning rows for push connectors (``kind = "push"``). Settings marked
+    ``metadata={"secret": True}`` are stored encrypted. A worked example is in the README
+    ("Writing a connector").
     """
 
 

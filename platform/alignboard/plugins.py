@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 GROUP = "alignboard"
 
 # Built-in features, registered through the same hooks as third-party plugins.
-BUILTIN = ["alignboard.forms.builtin_types"]
+BUILTIN = ["alignboard.forms.builtin_types", "alignboard.connectors.builtin"]
 
 
 @dataclass
@@ -60,6 +60,14 @@ class Plugins:
                                f"cannot be imported: {exc!r}")
                     continue
                 self._register(obj, ep.name, distribution=dist, version=version)
+
+    def add(self, obj, name, distribution="", version=""):
+        """Register a plugin object by hand (tests, embedding); isolated like the others.
+
+        Returns True when it is registered, False when it failed (see ``list()``).
+        """
+        self._register(obj, name, distribution=distribution, version=version)
+        return self.info[name].status == "ok"
 
     def _register(self, obj, name, builtin=False, distribution="", version=""):
         info = PluginInfo(name=name, builtin=builtin, distribution=distribution,

@@ -54,6 +54,9 @@ def init_app(app):
             return
         if request.method in SAFE_METHODS or bearer_present():
             return
+        # CSRFProtect.protect() ignores WTF_CSRF_ENABLED; honour it as Flask-WTF does.
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return
         # Webhook receivers authenticate with signatures, not cookies.
         if request.endpoint and getattr(app.view_functions.get(request.endpoint),
                                         "csrf_exempt", False):

@@ -21,8 +21,25 @@ def _payload(record, previous=None):
     return body
 
 
+# ``existing`` default: look the record up. Bulk writers (a sync batch) pass the record they
+# prefetched, or None when they know it does not exist, saving one query per row.
+LOOKUP = object()
+
+
+def prefetch(connection_id, external_ids):
+    """``{external_id: Record}`` of the records that exist among ``external_ids``."""
+    ids = list({str(e) for e in external_ids})
+    found = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for record in Record.select().where((Record.connection_id == connection_id) &
+                                            (Record.external_id.in_(chunk))):
+            found[record.external_id] = record
+    return found
+
+
 def upsert(connection_id, external_id, type, fields, owner=None, owner_ref=None,
-           occurred_at=None):
+           occurred_at=None, existing=LOOKUP):
     """Create or update one record; return ``(record, CREATED | UPDATED | UNCHANGED)``.
 
     A changed record keeps its old values in ``RecordVersion`` and emits ``record.changed``;
@@ -32,8 +49,8 @@ def upsert(connection_id, external_id, type, fields, owner=None, owner_ref=None,
     external_id = str(external_id)
     owner_id = owner.id if hasattr(owner, "id") else owner
     with database.atomic():
-        record = Record.get_or_none((Record.connection_id == connection_id) &
-                                    (Record.external_id == external_id))
+        record = existing if existing is not LOOKUP else Record.get_or_none(
+            (Record.connection_id == connection_id) & (Record.external_id == external_id))
         if record is None:
             record = Record.create(connection_id=connection_id, external_id=external_id,
                                    type=type, owner=owner_id, owner_ref=owner_ref,

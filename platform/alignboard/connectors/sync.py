@@ -1,0 +1,298 @@
+"""Running a sync: pull batches, map each row, upsert it, advance the cursor, log the run.
+
+Each batch is stored in one transaction together with the cursor that follows it and the
+run's counters, so a run killed at any point leaves the database at the end of the last
+whole batch: the next run resumes from that cursor, and since records are upserted by
+(connection, external id) nothing is lost or doubled. Inside a batch every row is stored in
+a savepoint: one bad row is recorded with its reason and never aborts the run.
+"""
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from marshmallow import ValidationError
+
+from ..db import database, dialect, utcnow
+from ..records import store
+from . import registry, secrets
+from .base import ConnectorError, Context, RowError
+from .http import client_for
+from .mapping import Mapping, OwnerIndex
+from .models import Connection, SyncFailure, SyncRun
+
+log = logging.getLogger(__name__)
+
+# Failed rows kept per run: enough to fix a source, not enough to fill the disk.
+MAX_FAILURES_KEPT = 1000
+
+
+class SyncBusy(ConnectorError):
+    """Another run of the same connection is in progress."""
+
+
+def settings_of(connection, connector_cls=None):
+    """The connection's settings with its secrets decrypted, loaded by the connector's
+    schema (so defaults of settings added in a newer version apply)."""
+    values = dict(connection.settings or {})
+    try:
+        values.update(secrets.decrypt(connection.secrets))
+    except secrets.SecretError as exc:
+        raise ConnectorError(str(exc)) from None
+    cls = connector_cls or registry.get(connection.connector)
+    try:
+        return cls.Settings().load(values)
+    except ValidationError as exc:
+        raise ConnectorError(f"the connection's settings are not valid any more: "
+                             f"{exc.messages}; correct them in the admin") from None
+
+
+def connector_for(connection):
+    cls = registry.get(connection.connector)
+    app = current_app
+    return cls(Context(http=client_for(app.config), log=log,
+                       upload_folder=app.config.get("UPLOAD_FOLDER", "")))
+
+
+def _stale_after():
+    return timedelta(seconds=float(current_app.config.get("CONNECTOR_STALE_SECONDS", 600)))
+
+
+def _claim(connection, trigger):
+    """Start a run unless one is live; runs whose heartbeat stopped are marked interrupted."""
+    # Two workers may pick the same connection at once: serialise the check. SQLite takes
+    # its write lock at BEGIN IMMEDIATE; PostgreSQL locks the connection's row.
+    sqlite = dialect() == "sqlite"
+    with (database.atomic("IMMEDIATE") if sqlite else database.atomic()):
+        if not sqlite:
+            Connection.select(Connection.id).where(Connection.id == connection.id) \
+                .for_update().execute()
+        running = list(SyncRun.select().where((SyncRun.connection == connection) &
+                                              (SyncRun.status == "running")))
+        for other in running:
+            if utcnow() - other.heartbeat_at >= _stale_after():
+                other.status, other.finished_at = "interrupted", utcnow()
+                other.message = ("stopped without finishing (process killed?); the next run "
+                                 "resumed from the last stored batch")
+                other.save()
+            else:
+                raise SyncBusy(f"connection {connection.name!r} is already syncing (run "
+                               f"{other.id} started {other.started_at:%Y-%m-%d %H:%M} UTC)")
+        connection.last_run_at = utcnow()
+        Connection.update(last_run_at=connection.last_run_at).where(
+            Connection.id == connection.id).execute()
+        return SyncRun.create(connection=connection, trigger=trigger,
+                              cursor_start=connection.cursor)
+
+
+class _Storer:
+    """Maps and upserts rows for one run, counting and recording failures."""
+
+    def __init__(self, connection, run):
+        self.connection, self.run = connection, run
+        self.mapping = Mapping(connection.mapping)
+        owner = self.mapping.owner
+        self.owners = OwnerIndex(owner["match"]) if owner.get("source") else None
+        self.unowned = {}
+
+    def store(self, rows):
+        # One query finds the batch's existing records instead of one query per row.
+        known = store.prefetch(self.connection.id, [
+            e for e in map(self.mapping.external_id_of, rows) if e])
+        for index, row in enumerate(rows):
+            ref = str(row.get("__row__", "")) if isinstance(row, dict) else ""
+            ext = self.mapping.external_id_of(row)[:200] or None
+            try:
+                if not isinstance(row, dict):
+                    raise RowError(f"the source gave a {type(row).__name__}, not a row of "
+                                   "fields")
+                if row.get("__error__"):
+                    # The connector could read the row but not make sense of it.
+                    raise RowError(str(row["__error__"]))
+                mapped = self.mapping.apply(row)
+                ext = mapped.external_id
+                owner_id = self._owner(mapped)
+                record, status = store.upsert(
+                    self.connection.id, mapped.external_id, mapped.type, mapped.fields,
+                    owner=owner_id, owner_ref=mapped.owner_ref,
+                    occurred_at=mapped.occurred_at, existing=known.get(mapped.external_id))
+                known[mapped.external_id] = record
+            except RowError as exc:
+                self._fail(ref, ext, str(exc), row)
+            except Exception as exc:  # a database error on one row must not stop the run
+                log.exception("row %s of connection %s failed", ref or index,
+                              self.connection.id)
+                self._fail(ref, ext, f"could not be stored: {exc}", row)
+            else:
+                setattr(self.run, status, getattr(self.run, status) + 1)
+            self.run.processed += 1
+
+    def _owner(self, mapped):
+        if not self.owners or not mapped.owner_ref:
+            return None
+        try:
+            return self.owners.find(mapped.owner_ref)
+        except RowError:
+            if self.mapping.owner["unmatched"] == "reject":
+                raise
+            self.unowned[mapped.owner_ref] = self.unowned.get(mapped.owner_ref, 0) + 1
+            return None
+
+    def _fail(self, ref, ext, reason, row):
+        self.run.failed += 1
+        if self.run.failed <= MAX_FAILURES_KEPT:
+            data = {k: v for k, v in row.items() if k not in ("__row__", "__error__")} \
+                if isinstance(row, dict) else repr(row)
+            SyncFailure.create(run=self.run, row_ref=ref[:200], external_id=ext,
+                               reason=reason, data=data)
+
+    def summary(self):
+        if not self.unowned:
+            return ""
+        names = ", ".join(f"{k!r} ({v})" for k, v in sorted(self.unowned.items())[:10])
+        more = "" if len(self.unowned) <= 10 else f" and {len(self.unowned) - 10} more"
+        return (f"{sum(self.unowned.values())} row(s) stored without owner: no person matches"
+                f" by {self.mapping.owner['match']}: {names}{more}")
+
+
+def run(connection, trigger="manual", full=False, progress=None):
+    """Pull ``connection`` from its cursor (from the start when ``full``); return the run.
+
+    ``progress(run)`` is called after each stored batch. Errors of the source end the run
+    as failed with the reason; the records and cursor of batches already stored stay.
+    """
+    if isinstance(connection, int):
+        connection = Connection.get_by_id(connection)
+    sync_run = _claim(connection, trigger)
+    storer = None
+    try:
+        connector = connector_for(connection)
+        if connector.kind != "pull":
+            raise ConnectorError(f"connector {connection.connector!r} receives webhooks; it "
+                                 "has nothing to pull")
+        storer = _Storer(connection, sync_run)
+        cursor = None if full else connection.cursor
+        for batch in connector.pull(settings_of(connection), cursor):
+            with database.atomic():
+                storer.store(batch.rows)
+                if batch.total is not None:
+                    sync_run.total = batch.total
+                sync_run.heartbeat_at = utcnow()
+                sync_run.save()
+                connection.cursor = batch.cursor
+                Connection.update(cursor=batch.cursor).where(
+                    Connection.id == connection.id).execute()
+            if progress:
+                progress(sync_run)
+        sync_run.status = "succeeded"
+    except ConnectorError as exc:
+        _reload_counts(sync_run)
+        sync_run.status, sync_run.message = "failed", str(exc)
+        log.warning("sync of %s failed: %s", connection.name, exc)
+    except Exception as exc:
+        _reload_counts(sync_run)
+        sync_run.status = "failed"
+        sync_run.message = f"internal error: {exc!r} (details in the server log)"
+        log.exception("sync of %s failed", connection.name)
+    except (KeyboardInterrupt, SystemExit):
+        # Ctrl+C or a worker shutting down: the open batch was rolled back; say so, so the
+        # next run need not wait for the heartbeat to go stale.
+        _reload_counts(sync_run)
+        sync_run.status = "interrupted"
+        sync_run.message = "stopped before the end; the next run resumes from the last " \
+                           "stored batch"
+        raise
+    finally:
+        # A kill (SIGKILL, power loss) leaves the status "running"; the next run marks it
+        # interrupted once its heartbeat is stale.
+        if sync_run.status != "running":
+            if storer and storer.summary():
+                sync_run.message = "; ".join(m for m in (sync_run.message, storer.summary())
+                                             if m)
+            sync_run.finished_at = utcnow()
+            sync_run.save()
+    return sync_run
+
+
+def preview(connection, mapping, limit=10):
+    """Map the source's first rows with ``mapping`` without storing anything.
+
+    Returns ``(source_fields, results)``; each result is a dict with ``row``, and either
+    ``record`` (external_id, type, owner, occurred_at, fields) or ``error``.
+    """
+    connector = connector_for(connection)
+    if connector.kind != "pull":
+        raise ConnectorError("a push connection has no rows to preview until a delivery "
+                             "arrives")
+    mapper = Mapping(mapping)
+    owner = mapper.owner
+    owners = OwnerIndex(owner["match"]) if owner.get("source") else None
+    rows = []
+    for batch in connector.pull(settings_of(connection), None):
+        rows += batch.rows[:limit - len(rows)]
+        if len(rows) >= limit:
+            break
+    names, results = [], []
+    for row in rows:
+        if not isinstance(row, dict):
+            results.append({"row": "", "error": "not a row of fields"})
+            continue
+        names += [k for k in row if not k.startswith("__") and k not in names]
+        entry = {"row": str(row.get("__row__", ""))}
+        try:
+            if row.get("__error__"):
+                raise RowError(row["__error__"])
+            m = mapper.apply(row)
+            person = None
+            if owners and m.owner_ref:
+                try:
+                    person = owners.find(m.owner_ref)
+                except RowError as exc:
+                    if owner["unmatched"] == "reject":
+                        raise
+                    person = f"none ({exc})"
+            entry["record"] = {"external_id": m.external_id, "type": m.type,
+                               "owner": person, "owner_ref": m.owner_ref,
+                               "occurred_at": m.occurred_at, "fields": m.fields}
+        except RowError as exc:
+            entry["error"] = str(exc)
+        results.append(entry)
+    return names, results
+
+
+def _reload_counts(sync_run):
+    # Counters of a batch that was rolled back must not be reported as done.
+    stored = SyncRun.get_by_id(sync_run.id)
+    for name in ("processed", "total", "created", "updated", "unchanged", "failed"):
+        setattr(sync_run, name, getattr(stored, name))
+
+
+def ingest(connection, rows, trigger="webhook"):
+    """Store rows a webhook delivered, as one run (no cursor involved)."""
+    sync_run = SyncRun.create(connection=connection, trigger=trigger, total=len(rows))
+    storer = _Storer(connection, sync_run)
+    try:
+        with database.atomic():
+            storer.store(rows)
+            sync_run.status = "succeeded"
+            sync_run.message = storer.summary()
+            sync_run.finished_at = utcnow()
+            sync_run.save()
+    except Exception as exc:
+        log.exception("webhook rows of %s could not be stored", connection.name)
+        sync_run = SyncRun.get_by_id(sync_run.id)
+        sync_run.status, sync_run.message = "failed", f"internal error: {exc!r}"
+        sync_run.finished_at = utcnow()
+        sync_run.save()
+    return sync_run
+
+
+def due(now=None):
+    """Enabled pull connections whose schedule says they should run now."""
+    now = now or utcnow()
+    out = []
+    for c in Connection.select().where((Connection.enabled == True) &  # noqa: E712
+                                       (Connection.schedule_minutes > 0)):
+        if c.last_run_at is None or c.last_run_at + timedelta(
+                minutes=c.schedule_minutes) <= now + timedelta(seconds=5):
+            out.append(c)
+    return out
