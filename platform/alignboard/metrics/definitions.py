@@ -152,7 +152,8 @@ def check(data, filters=(), parts=(), current_key=None):
                 err("filters", f"filter {i}: give the value to compare with")
     elif kind == "formula":
         try:
-            formulas.check(data.get("formula") or "", known)
+            # The metric's own key is "known" here so that using it is reported as a cycle.
+            formulas.check(data.get("formula") or "", known | {key})
         except formulas.FormulaError as exc:
             err("formula", str(exc))
     elif kind == "composite":
@@ -160,7 +161,7 @@ def check(data, filters=(), parts=(), current_key=None):
             err("parts", "a composite score needs at least one part")
         total = 0.0
         for i, p in enumerate(parts, 1):
-            if p.get("part_key") not in known:
+            if p.get("part_key") not in known | {key}:
                 err("parts", f"part {i}: unknown metric {p.get('part_key')!r}")
             weight = p.get("weight")
             if not isinstance(weight, (int, float)) or weight < 0:

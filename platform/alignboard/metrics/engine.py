@@ -208,7 +208,7 @@ class Engine:
     """Metric definitions, targets, calendar and org loaded once; values computed on demand
     (memoised) from a row provider (``sources.DatabaseRows`` or ``sources.MemoryRows``)."""
 
-    def __init__(self, rows, day=None):
+    def __init__(self, rows, day=None, preload_targets=False):
         self.rows = rows
         self.day = day or pace.as_of()
         self.calendar = Calendar()
@@ -221,9 +221,13 @@ class Engine:
         self.parts = defaultdict(list)
         for p in CompositePart.select().order_by(CompositePart.id):
             self.parts[p.metric_id].append(p)
+        # The rebuild needs every target; an incremental update only the few it touches.
         self.targets = {}
-        for t in Target.select():
-            self.targets[(t.metric_id, t.subject_type, t.subject_id, t.period_id)] = t
+        self._all_targets = preload_targets
+        self._loaded_subjects = set()
+        if preload_targets:
+            for t in Target.select():
+                self.targets[(t.metric_id, t.subject_type, t.subject_id, t.period_id)] = t
         self.curves = {}
         self.rules = {}
         bands = defaultdict(list)
@@ -324,7 +328,15 @@ class Engine:
 
     def plan(self, metric, subject_type, subject_id, period):
         """(target, expected) for one key at the engine's day."""
-        t = self.targets.get((metric.id, subject_type, subject_id, period.id))
+        key = (metric.id, subject_type, subject_id, period.id)
+        if not self._all_targets and key[:3] not in self._loaded_subjects:
+            # One query per metric and subject, for all its periods.
+            self._loaded_subjects.add(key[:3])
+            for t in Target.select().where(
+                    (Target.metric == metric.id) & (Target.subject_type == subject_type)
+                    & (Target.subject_id == subject_id)):
+                self.targets[(t.metric_id, t.subject_type, t.subject_id, t.period_id)] = t
+        t = self.targets.get(key)
         if t is None:
             return None, None
         curve = None
@@ -390,7 +402,9 @@ class Engine:
         return {(metric.id, st, sid, pid) for st, sid in subjects for pid in periods}
 
     def target_keys(self, metric):
-        return {k for k in self.targets if k[0] == metric.id}
+        """Keys of ``metric`` that have a target (needs ``preload_targets``)."""
+        assert self._all_targets, "target_keys needs Engine(preload_targets=True)"
+        return {k for k, t in self.targets.items() if k[0] == metric.id and t is not None}
 
     def period(self, period_id):
         return self.calendar.by_id[period_id]

@@ -90,7 +90,7 @@ class CompositePart(BaseModel):
 
     metric = pw.ForeignKeyField(Metric, backref="parts", on_delete="CASCADE")
     part = pw.ForeignKeyField(Metric, backref="used_in", on_delete="RESTRICT")
-    weight = pw.FloatField(default=0)
+    weight = pw.DoubleField(default=0)
 
 
 class SeasonalityCurve(BaseModel):
@@ -115,7 +115,7 @@ class Target(BaseModel):
     subject_type = pw.CharField(max_length=8, choices=[(s, s) for s in SUBJECT_TYPES])
     subject_id = pw.IntegerField()
     period = pw.ForeignKeyField(Period, on_delete="CASCADE")
-    value = pw.FloatField()
+    value = pw.DoubleField()
     curve = pw.ForeignKeyField(SeasonalityCurve, null=True, on_delete="SET NULL")
     # How the value was computed when it was derived (weighted inheritance), for people.
     derivation = pw.TextField(default="")
@@ -131,14 +131,14 @@ class MetricValue(BaseModel):
     subject_type = pw.CharField(max_length=8)
     subject_id = pw.IntegerField()
     period = pw.ForeignKeyField(Period, on_delete="CASCADE")
-    value = pw.FloatField(null=True)
+    value = pw.DoubleField(null=True)
     # How many source rows went into the value (for derived metrics: of their inputs).
     n = pw.IntegerField(default=0)
     # Why the value is missing or doubtful ("division by zero"...): never a crash.
     flag = pw.CharField(max_length=200, null=True)
-    target = pw.FloatField(null=True)
-    expected = pw.FloatField(null=True)
-    pace = pw.FloatField(null=True)
+    target = pw.DoubleField(null=True)
+    expected = pw.DoubleField(null=True)
+    pace = pw.DoubleField(null=True)
     colour = pw.CharField(max_length=16, null=True)
     updated_at = pw.DateTimeField(default=utcnow)
 
@@ -166,8 +166,8 @@ class ColourBand(BaseModel):
 
     rule = pw.ForeignKeyField(ColourRule, backref="bands", on_delete="CASCADE")
     colour = pw.CharField(max_length=16, choices=[(c, c) for c in COLOURS])
-    lower = pw.FloatField(null=True)
-    upper = pw.FloatField(null=True)
+    lower = pw.DoubleField(null=True)
+    upper = pw.DoubleField(null=True)
     consecutive = pw.IntegerField(default=1)
     label = pw.CharField(max_length=200, default="")
 

@@ -30,7 +30,7 @@ def keys_for(engine, metric):
 def rebuild(metric_keys=None, publish=True, day=None):
     """Recompute every value (of ``metric_keys`` only, when given); return a summary dict."""
     started = time.perf_counter()
-    engine = Engine(MemoryRows(), day=day)
+    engine = Engine(MemoryRows(), day=day, preload_targets=True)
     metrics = [m for m in engine.metrics.values()
                if metric_keys is None or m.key in metric_keys]
     total = 0

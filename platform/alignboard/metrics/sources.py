@@ -60,28 +60,61 @@ def forms_available():
     return True
 
 
+def _months(start, end):
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        yield y, m
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def _month_bounds(y, m):
+    lo = datetime(y, m, 1)
+    hi = datetime(y + 1, 1, 1) if m == 12 else datetime(y, m + 1, 1)
+    return lo, hi
+
+
 class DatabaseRows:
-    """Rows fetched from the database for each question."""
+    """Rows read from the database as they are asked for, a month of an owner at a time,
+    and kept for the life of one update, so that the metrics and periods an event touches
+    share their queries."""
+
+    def __init__(self):
+        self._cache = {}
+
+    def _load(self, sig, owner_ids, y, m):
+        missing = [o for o in owner_ids if (sig, o, y, m) not in self._cache]
+        if not missing:
+            return
+        lo, hi = _month_bounds(y, m)
+        if sig[0] == "form":
+            if not forms_available():
+                rows = []
+            else:
+                from ..forms.models import Submission
+                rows = _rows(_forms_query(sig[1]).where(
+                    Submission.person.in_(missing) & (Submission.submitted_at >= lo)
+                    & (Submission.submitted_at < hi)), sig)
+        elif sig[1]:
+            rows = _rows(_records_query(sig[1]).where(
+                Record.owner.in_(missing) & (Record.occurred_at >= lo)
+                & (Record.occurred_at < hi)), sig)
+        else:
+            rows = []
+        for o in missing:
+            self._cache[(sig, o, y, m)] = []
+        for row in rows:
+            self._cache[(sig, row.owner_id, y, m)].append(row)
 
     def fetch(self, metric, owner_ids, start, end):
         if not owner_ids:
             return []
         sig = signature(metric)
-        lo, hi = _start(start), _start(end + timedelta(days=1))
-        if sig[0] == "form":
-            if not forms_available():
-                return []
-            from ..forms.models import Submission
-            q = _forms_query(sig[1]).where(Submission.person.in_(list(owner_ids))
-                                           & (Submission.submitted_at >= lo)
-                                           & (Submission.submitted_at < hi))
-        else:
-            if not sig[1]:
-                return []
-            q = _records_query(sig[1]).where(Record.owner.in_(list(owner_ids))
-                                             & (Record.occurred_at >= lo)
-                                             & (Record.occurred_at < hi))
-        return list(_rows(q, sig))
+        out = []
+        for y, m in _months(start, end):
+            self._load(sig, owner_ids, y, m)
+            for o in owner_ids:
+                out.extend(r for r in self._cache[(sig, o, y, m)] if start <= r.day <= end)
+        return out
 
 
 class MemoryRows:

@@ -57,7 +57,7 @@ def up(db, migrator):
     class CompositePart(Base):
         metric = pw.ForeignKeyField(Metric, backref="parts", on_delete="CASCADE")
         part = pw.ForeignKeyField(Metric, backref="used_in", on_delete="RESTRICT")
-        weight = pw.FloatField(default=0)
+        weight = pw.DoubleField(default=0)
 
     class SeasonalityCurve(Base):
         name = pw.CharField(max_length=100, unique=True)
@@ -68,7 +68,7 @@ def up(db, migrator):
         subject_type = pw.CharField(max_length=8)
         subject_id = pw.IntegerField()
         period = pw.ForeignKeyField(Period, on_delete="CASCADE")
-        value = pw.FloatField()
+        value = pw.DoubleField()
         curve = pw.ForeignKeyField(SeasonalityCurve, null=True, on_delete="SET NULL")
         derivation = pw.TextField(default="")
 
@@ -80,12 +80,12 @@ def up(db, migrator):
         subject_type = pw.CharField(max_length=8)
         subject_id = pw.IntegerField()
         period = pw.ForeignKeyField(Period, on_delete="CASCADE")
-        value = pw.FloatField(null=True)
+        value = pw.DoubleField(null=True)
         n = pw.IntegerField(default=0)
         flag = pw.CharField(max_length=200, null=True)
-        target = pw.FloatField(null=True)
-        expected = pw.FloatField(null=True)
-        pace = pw.FloatField(null=True)
+        target = pw.DoubleField(null=True)
+        expected = pw.DoubleField(null=True)
+        pace = pw.DoubleField(null=True)
         colour = pw.CharField(max_length=16, null=True)
         updated_at = pw.DateTimeField(default=utcnow)
 
@@ -102,8 +102,8 @@ def up(db, migrator):
     class ColourBand(Base):
         rule = pw.ForeignKeyField(ColourRule, backref="bands", on_delete="CASCADE")
         colour = pw.CharField(max_length=16)
-        lower = pw.FloatField(null=True)
-        upper = pw.FloatField(null=True)
+        lower = pw.DoubleField(null=True)
+        upper = pw.DoubleField(null=True)
         consecutive = pw.IntegerField(default=1)
         label = pw.CharField(max_length=200, default="")
 
@@ -116,7 +116,7 @@ def up(db, migrator):
         parent = pw.ForeignKeyField("self", null=True, backref="children",
                                     on_delete="SET NULL")
         tags = pw.CharField(max_length=300, default="")
-        weight = pw.FloatField(default=100)
+        weight = pw.DoubleField(default=100)
         health_mode = pw.CharField(max_length=16, default="weakest")
         created_at = pw.DateTimeField(default=utcnow)
 
@@ -126,17 +126,17 @@ def up(db, migrator):
         owner = pw.ForeignKeyField(Person, null=True, on_delete="SET NULL")
         criterion = pw.TextField(default="")
         deadline = pw.DateField(null=True)
-        start_value = pw.FloatField(default=0)
-        target_value = pw.FloatField(null=True)
+        start_value = pw.DoubleField(default=0)
+        target_value = pw.DoubleField(null=True)
         unit_label = pw.CharField(max_length=32, default="")
-        weight = pw.FloatField(default=0)
+        weight = pw.DoubleField(default=0)
         metric = pw.ForeignKeyField(Metric, null=True, on_delete="SET NULL")
-        current_value = pw.FloatField(null=True)
+        current_value = pw.DoubleField(null=True)
 
     class CheckIn(Base):
         key_result = pw.ForeignKeyField(KeyResult, backref="check_ins", on_delete="CASCADE")
         person = pw.ForeignKeyField(Person, null=True, on_delete="SET NULL")
-        progress = pw.FloatField()
+        progress = pw.DoubleField()
         blocker = pw.TextField(default="")
         note = pw.TextField(default="")
         created_at = pw.DateTimeField(default=utcnow)
@@ -152,7 +152,7 @@ def up(db, migrator):
     class LocalFactor(Base):
         unit = pw.ForeignKeyField(Unit, on_delete="CASCADE")
         key = pw.CharField(max_length=64)
-        value = pw.FloatField()
+        value = pw.DoubleField()
 
         class Meta:
             indexes = ((("unit", "key"), True),)
@@ -162,15 +162,15 @@ def up(db, migrator):
         metric = pw.ForeignKeyField(Metric, on_delete="CASCADE")
         period = pw.ForeignKeyField(Period, on_delete="CASCADE")
         parent_unit = pw.ForeignKeyField(Unit, on_delete="CASCADE")
-        total = pw.FloatField()
-        inherit_pct = pw.FloatField(default=70)
+        total = pw.DoubleField()
+        inherit_pct = pw.DoubleField(default=70)
         factor_keys = pw.CharField(max_length=300, default="")
         applied = JSONField(null=True)
 
     class PlanWeight(Base):
         plan = pw.ForeignKeyField(TargetPlan, backref="weights", on_delete="CASCADE")
         unit = pw.ForeignKeyField(Unit, on_delete="CASCADE")
-        hq_weight = pw.FloatField()
+        hq_weight = pw.DoubleField()
 
     db.create_tables([Metric, MetricFilter, CompositePart, SeasonalityCurve, Target,
                       MetricValue, ColourRule, ColourBand, Objective, KeyResult, CheckIn,
