@@ -65,6 +65,18 @@ def test_demo_installs_won_value_and_collections_with_targets_and_colours(runner
                                           & (MetricValue.value > 0)).exists()
         assert Target.select().where((Target.subject_type == "unit")
                                      & (Target.subject_id == central.id)).exists()
-    # Running it twice changes nothing.
+        # The goals demo: a cascade from the company to the offices and some reps, the
+        # offices' Q4 targets derived 70% from HQ weights and 30% from local factors.
+        from alignboard.goals.models import Objective, TargetPlan
+        assert Objective.select().where(Objective.parent.is_null(True)).count() == 1
+        assert Objective.select().count() == 9
+        q4 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q4"))
+        derived = Target.get((Target.subject_type == "unit") & (Target.subject_id == central.id)
+                             & (Target.period == q4))
+        assert "70% ×" in derived.derivation
+        assert TargetPlan.get().applied
+    # Running it twice keeps one copy of everything.
     again = runner.invoke(args=["metrics", "demo", "--collection-amount", "4000"])
     assert again.exit_code == 0, again.output
+    with app.app_context():
+        assert Objective.select().count() == 9 and TargetPlan.select().count() == 1
