@@ -236,6 +236,7 @@ class Engine:
         for r in ColourRule.select():
             self.rules[r.metric_id] = (r, bands[r.id])
         self._memo = {}
+        self._match_memo = {}
 
     # dependencies
 
@@ -282,7 +283,7 @@ class Engine:
             start, end = window(metric, period)
             people = self.org.people(subject_type, subject_id)
             rows = [r for r in self.rows.fetch(metric, people, start, end)
-                    if matches(r.fields, self.filters[metric.id])]
+                    if self._matches(metric, r)]
             value, flag = aggregate(metric.aggregation, metric.field, rows)
             result = (value, len(rows), flag)
         elif metric.kind == "aggregate":
@@ -319,6 +320,15 @@ class Engine:
             result = (None, 0, f"unknown kind {metric.kind}")
         self._memo[key] = result
         return result
+
+    def _matches(self, metric, row):
+        # Rows live as long as the engine, so their id is a stable memo key: a row is
+        # checked once per metric however many periods and subjects it counts in.
+        key = (metric.id, id(row))
+        hit = self._match_memo.get(key)
+        if hit is None:
+            hit = self._match_memo[key] = matches(row.fields, self.filters[metric.id])
+        return hit
 
     def _input(self, metric_id, subject_type, subject_id, period, stack):
         m = self.metrics.get(metric_id)
