@@ -62,6 +62,8 @@ def test_a_missing_input_gives_no_value_and_says_which():
     ("a\nb", "one line"),
     ("w" * 501, "at most 500"),
     ("", "empty"),
+    ("won / 0", "division by zero"),
+    ("won % 0.0", "division by zero"),
 ])
 def test_unsafe_or_broken_formulas_are_refused_on_parse(text, message):
     with pytest.raises(FormulaError, match=message):

@@ -4,7 +4,9 @@ cards, alignment and OKR hygiene checks, and weighted inheritance of targets. Se
 
 
 def init_app(app, api, admin):
-    from . import admin as goals_admin, api as goals_api
+    from . import admin as goals_admin, api as goals_api, checkins
+
+    checkins.subscribe()
 
     api.register_blueprint(goals_api.bp)
     goals_admin.register(admin)

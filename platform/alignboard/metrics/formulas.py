@@ -102,6 +102,10 @@ def parse(text):
             raise FormulaError(f"the constant {node.value!r} is not allowed")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise FormulaError(f"names may not start with '_': {node.id}")
+        if (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod))
+                and isinstance(node.right, ast.Constant) and node.right.value == 0
+                and not isinstance(node.right.value, str)):
+            raise FormulaError("division by zero: the divisor is the constant 0")
     return tree.body
 
 
