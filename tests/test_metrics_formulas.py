@@ -89,3 +89,15 @@ def test_parsing_is_cached():
     formulas.parse("a + b")
     formulas.parse("a + b")
     assert formulas.parse.cache_info().hits == 1
+
+
+@pytest.mark.parametrize("text, names", [
+    ('"ab" * 99999999', {}),
+    ("sqrt(-1)", {}),
+    ("round(1, 2, 3)", {}),
+    ("x * 2", {"x": "text"}),
+    ("1e308 * 1e308 * 0 + 9 ** 64 ** 2", {}),
+])
+def test_bad_evaluations_give_no_value_and_never_raise(text, names):
+    result = evaluate(text, names)
+    assert result.value is None and result.flag
