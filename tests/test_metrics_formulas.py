@@ -40,6 +40,23 @@ def test_a_plugin_can_add_a_formula_function(app):
         assert evaluate("double(x)", {"x": 4}).value == 8.0
 
 
+def test_a_failing_plugin_function_gives_no_value(app):
+    from alignboard import hookimpl, plugins
+
+    class Plugin:
+        @hookimpl
+        def register_formula_functions(self):
+            def explode(x):
+                raise RuntimeError("boom")
+            return [explode]
+
+    with app.app_context():
+        plugins.current().pm.register(Plugin(), name="exploder")
+        app.extensions.pop("alignboard.formula_functions", None)
+        result = evaluate("explode(x)", {"x": 1})
+    assert result.value is None and result.flag == "error: boom"
+
+
 def test_division_by_zero_gives_no_value_and_a_flag():
     result = evaluate("won / visits", {"won": 3, "visits": 0})
     assert result.value is None and result.flag == "division by zero"

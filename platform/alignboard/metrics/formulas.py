@@ -187,6 +187,9 @@ def evaluate(text, names):
         return Evaluation(None, flag)
     except (FormulaError, OverflowError, ValueError, simpleeval.InvalidExpression) as exc:
         return Evaluation(None, str(exc)[:200])
+    except Exception as exc:  # a plugin's function failing must not break an update
+        log.warning("formula %r failed: %r", text, exc)
+        return Evaluation(None, f"error: {exc}"[:200])
     if isinstance(value, bool):
         value = int(value)
     if not isinstance(value, (int, float)):
