@@ -70,3 +70,27 @@ def test_unfinished_key_result_past_its_deadline_is_red(app, q1, crm_people):
         CheckIn.create(key_result=kr, progress=9)
         card = health.key_result_card(kr, o, day=date(2017, 2, 2))
     assert card["colour"] == "red" and card["reason"] == "past the deadline and not reached"
+
+
+def test_rep_home_page_shows_own_objectives_with_health(client, app, q1, crm_people,
+                                                        admin_session):
+    with app.app_context():
+        top = Objective.create(title="Company goal", period=q1, unit=crm_people.company)
+        mine = Objective.create(title="My goal", period=q1, owner=crm_people.rob, parent=top)
+        KeyResult.create(objective=mine, title="Visits reach 10", target_value=10, weight=100)
+        Objective.create(title="Rae's goal", period=q1, owner=crm_people.rae)
+    admin_session(crm_people.rob)
+    page = client.get("/").data.decode()
+    assert 'id="my-objectives"' in page and "My goal" in page
+    assert "serves: Company goal" in page and "Rae&#39;s goal" not in page
+
+
+def test_objective_list_in_the_admin_shows_health(client, app, q1, crm_people, admin_session):
+    with app.app_context():
+        top = Objective.create(title="Company goal", period=q1, unit=crm_people.company,
+                               tags="medical")
+        Objective.create(title="Retail", period=q1, unit=crm_people.north, parent=top,
+                         tags="retail")
+    admin_session(crm_people.hr)
+    page = client.get("/admin/objective/").data.decode()
+    assert "not aligned" in page and ">grey</span>" in page

@@ -7,6 +7,10 @@ def init_app(app, api, admin):
     from . import admin as goals_admin, api as goals_api, checkins
 
     checkins.subscribe()
+    from ..portal import views as portal_views
+    from . import portal
+    if portal.CARD not in portal_views.HOME_CARDS:
+        portal_views.HOME_CARDS.append(portal.CARD)
 
     api.register_blueprint(goals_api.bp)
     goals_admin.register(admin)

@@ -15,9 +15,22 @@ from .models import (CheckIn, HygieneSettings, KeyResult, LocalFactor, Objective
 GOALS = _l("Goals")
 
 
+def _health_badges(objective):
+    from markupsafe import Markup
+    from ..metrics.admin import badge
+    from . import health
+    colour, reason, _ = hygiene.alignment(objective)
+    out = badge(health.objective_card(objective)["colour"])
+    if colour == "red":
+        out += Markup(" ") + badge("red", "not aligned") + Markup(" <small>{}</small>").format(
+            reason)
+    return out
+
+
 class ObjectiveView(AtomicMixin, SecureModelView):
     column_list = ["title", "period", "owner", "unit", "parent", "tags", "weight",
-                   "health_mode"]
+                   "health_mode", "health"]
+    column_formatters = {"health": lambda v, c, m, p: _health_badges(m)}
     column_searchable_list = ["title", "tags"]
     form_columns = ["title", "description", "period", "owner", "unit", "parent", "tags",
                     "weight", "health_mode"]
