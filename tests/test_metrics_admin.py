@@ -90,3 +90,20 @@ def test_values_list_shows_colours_and_the_legend(client, app, won_value, deals,
 def test_a_rep_cannot_open_the_metrics_admin(client, app, deals, admin_session):
     admin_session(deals.org.rob)
     assert client.get("/admin/metric/").status_code == 403
+
+
+def test_a_metric_other_metrics_use_cannot_be_deleted(client, app, deals, admin_session):
+    from alignboard.metrics import definitions
+
+    token = admin_session(deals.org.hr)
+    client.post("/admin/metric/new/", data=_metric_form(token))
+    with app.app_context():
+        definitions.save(dict(key="bonus", name="Bonus", kind="formula",
+                              formula="won_value * 0.01", period_kinds="quarter"))
+        won_id = Metric.get(Metric.key == "won_value").id
+    response = client.post("/admin/metric/delete/", data={"id": str(won_id),
+                                                          "csrf_token": token},
+                           follow_redirects=True)
+    assert "used by bonus" in response.data.decode()
+    with app.app_context():
+        assert Metric.select().where(Metric.id == won_id).exists()

@@ -95,3 +95,12 @@ def test_duplicate_keys_are_refused(app, crm_people):
     with app.app_context():
         definitions.save(won_value_definition(), filters=WON)
         _refused(won_value_definition(), "key", "exists already", filters=WON)
+
+
+def test_a_key_other_metrics_use_cannot_be_renamed(app, crm_people):
+    with app.app_context():
+        won = definitions.save(won_value_definition(), filters=WON)
+        definitions.save(_formula("bonus", "won_value * 0.01"))
+        _refused(won_value_definition(key="won"), "key", "used by bonus", filters=WON,
+                 metric=won)
+        assert definitions.users_of("won_value") == ["bonus"]

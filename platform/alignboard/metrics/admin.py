@@ -109,6 +109,12 @@ class MetricView(AtomicMixin, SecureModelView):
         except definitions.MetricError as exc:
             raise ValidationError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()))
 
+    def on_model_delete(self, model):
+        users = definitions.users_of(model.key)
+        if users:
+            raise ValidationError(f"{model.key} is used by {', '.join(users)}; change or "
+                                  "delete those first")
+
     def after_model_change(self, form, model, is_created):
         from .rebuild import rebuild
         summary = rebuild(definitions.dependents(model.key))

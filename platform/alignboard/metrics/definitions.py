@@ -95,6 +95,10 @@ def check(data, filters=(), parts=(), current_key=None):
         err("key", f"{key!r} is the name of a formula function")
     elif Metric.select().where((Metric.key == key) & (Metric.key != (current_key or ""))).exists():
         err("key", f"a metric with key {key!r} exists already")
+    if current_key and key != current_key:
+        users = sorted(dependents(current_key) - {current_key})
+        if users:
+            err("key", f"{current_key!r} is used by {', '.join(users)}; change those first")
     if not (data.get("name") or "").strip():
         err("name", "give the metric a name")
     kind = data.get("kind") or "aggregate"
@@ -221,6 +225,11 @@ def save(data, filters=(), parts=(), metric=None, colour_rule=None):
                               colour_rule.get("bands") or [], colour_rule.get("description", ""))
         rebuild(dependents(metric.key))
     return metric
+
+
+def users_of(key):
+    """Metrics built directly or indirectly on ``key`` (not ``key`` itself)."""
+    return sorted(dependents(key) - {key})
 
 
 def dependents(key):
