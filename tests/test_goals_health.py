@@ -16,7 +16,7 @@ def q1(app, crm_people):
         return Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1"))
 
 
-def test_key_result_measured_by_a_metric_follows_its_value(app, q1, won_value, deals):
+def test_key_result_measured_by_a_metric_follows_its_value(app, q1, deals, won_value):
     org = deals.org
     won = sum(float(r["close_value"]) for r in crm_rows({"Anna Snelling"})
               if r["deal_stage"] == "Won")

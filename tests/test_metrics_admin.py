@@ -72,7 +72,7 @@ def test_overlapping_colour_bands_are_refused_and_nothing_is_stored(client, app,
         assert ColourBand.select().count() == 2
 
 
-def test_values_list_shows_colours_and_the_legend(client, app, won_value, deals,
+def test_values_list_shows_colours_and_the_legend(client, app, deals, won_value,
                                                   admin_session):
     from alignboard.metrics.api import set_target
     from alignboard.org.models import Period

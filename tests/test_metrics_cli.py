@@ -34,9 +34,9 @@ def test_demo_installs_won_value_and_collections_with_targets_and_colours(runner
         demo.load("password123", echo=lambda *a: None)
         with open(CRM, newline="", encoding="utf-8") as f:
             agents = {r["sales_agent"] for r in csv.DictReader(f)}
-        # One quarter of every agent keeps the test quick; the command loads no sample
+        # Two months of every agent keep the test quick; the command loads no sample
         # deals when deals exist already.
-        load_deals(crm_rows(agents, date(2017, 1, 1), date(2017, 3, 31)))
+        load_deals(crm_rows(agents, date(2017, 2, 1), date(2017, 3, 31)))
     result = runner.invoke(args=["metrics", "demo", "--collection-amount", "4000"])
     assert result.exit_code == 0, result.output
     with app.app_context():

@@ -133,7 +133,7 @@ def test_division_by_zero_is_flagged_and_stored_without_a_crash(app, deals):
         assert row.value is None and row.flag == "division by zero"
 
 
-def test_a_new_deal_updates_the_rep_and_every_unit_above(app, won_value, deals):
+def test_a_new_deal_updates_the_rep_and_every_unit_above(app, deals, won_value):
     from datetime import datetime
     from alignboard.records import store
 

@@ -3,7 +3,7 @@ from alignboard.metrics.api import set_target
 from alignboard.org.models import Period
 
 
-def test_rep_sees_own_metrics_card_with_legend(client, app, won_value, deals, admin_session):
+def test_rep_sees_own_metrics_card_with_legend(client, app, deals, won_value, admin_session):
     org = deals.org
     with app.app_context():
         q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1"))
@@ -15,7 +15,7 @@ def test_rep_sees_own_metrics_card_with_legend(client, app, won_value, deals, ad
     assert "below 85% of pace" in page
 
 
-def test_manager_card_includes_the_team_total(client, app, won_value, deals, admin_session):
+def test_manager_card_includes_the_team_total(client, app, deals, won_value, admin_session):
     admin_session(deals.org.mia)
     page = client.get("/").data.decode()
     assert "(team)" in page
