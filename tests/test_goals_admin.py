@@ -61,3 +61,42 @@ def test_objective_needs_exactly_one_owner(client, app, crm_people, admin_sessio
     response = client.post("/admin/objective/new/", data=_form(token, q1),
                            follow_redirects=True)
     assert "belongs to a person or a unit" in response.data.decode()
+
+
+def test_every_goals_and_metrics_admin_page_opens(client, app, crm_people, admin_session):
+    admin_session(crm_people.hr)
+    for view in ("metric", "colourrule", "target", "seasonalitycurve", "metricvalue",
+                 "objective", "keyresult", "checkin", "hygienesettings", "localfactor",
+                 "targetplan"):
+        for suffix in ("", "new/"):
+            if view == "metricvalue" and suffix:
+                continue
+            response = client.get(f"/admin/{view}/{suffix}")
+            assert response.status_code == 200, (view, suffix, response.status_code)
+    assert client.get("/admin/goal_cascade/").status_code == 200
+
+
+def test_hr_saves_a_target_plan_and_sees_the_derivation(client, app, won_value, crm_people,
+                                                        admin_session):
+    from alignboard.goals.models import LocalFactor, TargetPlan
+    from alignboard.metrics.models import Target
+
+    org = crm_people
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1")).id
+        LocalFactor.create(unit=org.north.id, key="density", value=3)
+        LocalFactor.create(unit=org.south.id, key="density", value=1)
+    token = admin_session(org.hr)
+    response = client.post("/admin/targetplan/new/", data={
+        "csrf_token": token, "name": "Regions", "metric": str(won_value.id),
+        "period": str(q1), "parent_unit": str(org.company.id), "total": "100",
+        "inherit_pct": "70", "factor_keys": "density",
+        "weights-0-unit": str(org.north.id), "weights-0-hq_weight": "1",
+        "weights-1-unit": str(org.south.id), "weights-1-hq_weight": "3"},
+        follow_redirects=True)
+    assert response.status_code == 200
+    assert "100 × (70% × 25.0% HQ weight + 30% × 75.0% local factors" in response.data.decode()
+    with app.app_context():
+        assert TargetPlan.get().applied
+        north = Target.get((Target.subject_type == "unit") & (Target.subject_id == org.north.id))
+        assert north.value == 40.0
