@@ -15,7 +15,6 @@ quarter, with targets and colour rules), then measures:
 and checks that the rebuild finds nothing the incremental path left different.
 """
 import argparse
-import csv
 import os
 import random
 import statistics

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from alignboard.metrics import definitions, updates
+from alignboard.metrics import definitions
 from alignboard.metrics.engine import Engine
 from alignboard.metrics.models import MetricValue
 from alignboard.metrics.sources import DatabaseRows

@@ -1,5 +1,5 @@
 """Incremental updates and the full rebuild give identical results on the same data."""
-from alignboard.metrics import colours, definitions
+from alignboard.metrics import definitions
 from alignboard.metrics.api import set_target
 from alignboard.metrics.models import MetricValue
 from alignboard.metrics.rebuild import rebuild

@@ -7,7 +7,7 @@ overlapping bands are refused with the reason, and nothing is stored.
 """
 from flask import flash
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms.validators import Optional, ValidationError
 
 from ..admin import SecureModelView

@@ -4,12 +4,10 @@ Values of a person are visible to whoever may see that person; values of a unit 
 whose scope covers the unit (managers of it, hr, exec, admin), never to a rep, since a team
 total would reveal colleagues' figures.
 """
-from datetime import date
-
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..api import PAGINATE, configure_required, fail, login_required, page
 from ..db import database

@@ -15,8 +15,7 @@ from datetime import datetime
 from ..db import database
 from ..org.models import Period, Person, Role, Unit
 from ..records.models import Record
-from . import colours, definitions
-from .api import set_target
+from . import definitions
 from .models import Metric, Target
 from .rebuild import rebuild
 

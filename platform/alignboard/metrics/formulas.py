@@ -10,7 +10,6 @@ so an evaluation is bounded in time and size. Parsed trees are cached.
 import ast
 import io
 import logging
-import operator
 import tokenize
 from functools import lru_cache
 

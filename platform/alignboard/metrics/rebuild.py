@@ -9,7 +9,7 @@ import time
 
 from ..db import database
 from .engine import Engine
-from .models import Metric, MetricValue
+from .models import MetricValue
 from .sources import MemoryRows
 from .store import write
 

@@ -7,7 +7,7 @@ Both answer the same question the same way, which is what keeps the two paths id
 import bisect
 import logging
 from collections import defaultdict, namedtuple
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from ..records.models import Record
 
