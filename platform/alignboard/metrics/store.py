@@ -59,8 +59,15 @@ def write(engine, keys, publish=True):
                 continue
             values = state.as_dict()
             if old is None:
-                MetricValue.create(metric=key[0], subject_type=key[1], subject_id=key[2],
-                                   period=key[3], updated_at=utcnow(), **values)
+                # Another process may have stored the key since it was read (two records
+                # of one team arriving together): insert or update, never fail.
+                now = utcnow()
+                MetricValue.insert(metric=key[0], subject_type=key[1], subject_id=key[2],
+                                   period=key[3], updated_at=now, **values).on_conflict(
+                    conflict_target=[MetricValue.metric, MetricValue.subject_type,
+                                     MetricValue.subject_id, MetricValue.period],
+                    update={**{getattr(MetricValue, c): values[c] for c in COLUMNS},
+                            MetricValue.updated_at: now}).execute()
                 changed += 1
                 if publish and state.colour is not None:
                     colour_event(metric, key, None, state.colour, state)
