@@ -148,3 +148,25 @@ def test_replacing_a_definition_recomputes_its_values(client, app, deals, auth):
                       headers=auth(org.rob)).get_json()
     assert rows[0]["value"] == rows[0]["n"]
     assert client.get("/api/v1/metrics/nope", headers=auth(org.hr)).status_code == 404
+
+
+def test_a_seasonality_curve_shapes_the_expected_value(client, app, deals, auth):
+    from alignboard.metrics.models import SeasonalityCurve
+
+    org = deals.org
+    _define(client, auth, org.hr)
+    with app.app_context():
+        SeasonalityCurve.create(name="back-loaded", weights="1,1,2")
+    q1 = _q1(app)
+    body = {"metric": "won_value", "subject_type": "person", "subject_id": org.rob.id,
+            "period_id": q1, "value": 100000, "curve": "back-loaded"}
+    assert client.put("/api/v1/metrics/targets", headers=auth(org.hr),
+                      json=body).get_json()["curve"] == "back-loaded"
+    row = client.get(f"/api/v1/metrics/values?metric=won_value&period_id={q1}"
+                     f"&subject_type=person&subject_id={org.rob.id}&as_of=2017-02-14",
+                     headers=auth(org.rob)).get_json()[0]
+    # Half the quarter gone = 1.5 of 3 slices weighted 1,1,2: (1 + 0.5) / 4 of the target.
+    assert row["expected"] == 37500
+    response = client.put("/api/v1/metrics/targets", headers=auth(org.hr),
+                          json=dict(body, curve="nope"))
+    assert response.status_code == 422 and "curve" in response.get_json()["errors"]
