@@ -1,5 +1,6 @@
-"""The demo metrics on the CRM sample: "won value" and "collections" per rep, team and office,
-per week and quarter; quarterly and weekly targets for each rep and office; colour rules.
+"""The demo metrics on the CRM sample: "won value" and "collections" per rep, team, office and
+company, per week and quarter; quarterly and weekly targets for each rep, team, office and the
+company; colour rules.
 
 ``install()`` is called by ``alignboard metrics demo`` (and by ``alignboard demo`` once the
 deals are loaded). When no deal records exist yet it loads them from the sample by the
@@ -110,7 +111,8 @@ def install(collection_amount=COLLECTION_AMOUNT, echo=print):
 
 def _targets(won):
     """Quarterly targets: each rep 110% of their average won value per quarter of 2017
-    (rounded up to 1,000); each office the sum of its reps. Weekly targets: a thirteenth."""
+    (rounded up to 1,000); each team, office and the company the sum of their reps'.
+    Weekly targets: a thirteenth."""
     quarters = list(Period.select().where((Period.kind == "quarter")
                                           & (Period.start.year == 2017)).order_by(Period.start))
     if not quarters:
@@ -123,16 +125,14 @@ def _targets(won):
         if (r.fields or {}).get("stage") == "won":
             won_by_rep[r.owner_id] += r.fields.get("amount") or 0
     reps = list(Person.select().join(Role).where(Role.key == "rep"))
-    offices = {u.id: u for u in Unit.select().where(Unit.kind == "region")}
     units = {u.id: u for u in Unit.select()}
-    office_total = defaultdict(float)
+    unit_total = defaultdict(float)
     rows = 0
     weeks = list(Period.select().where((Period.kind == "week") & (Period.start.year == 2017)))
     Target.delete().where(Target.metric == won).execute()
     for rep in reps:
         per_quarter = won_by_rep.get(rep.id, 0) / len(quarters)
         target = max(1000.0, math.ceil(per_quarter * 1.1 / 1000) * 1000)
-        office = _office_of(rep, units, offices)
         for q in quarters:
             Target.create(metric=won, subject_type="person", subject_id=rep.id, period=q,
                           value=target)
@@ -141,24 +141,25 @@ def _targets(won):
             Target.create(metric=won, subject_type="person", subject_id=rep.id, period=w,
                           value=round(target / 13, 2))
             rows += 1
-        if office:
-            office_total[office.id] += target
-    for office_id, total in office_total.items():
+        # The rep's team, office and the company each add the rep's target to theirs.
+        for unit_id in _ancestors(rep.unit_id, units):
+            unit_total[unit_id] += target
+    for unit_id, total in unit_total.items():
         for q in quarters:
-            Target.create(metric=won, subject_type="unit", subject_id=office_id, period=q,
+            Target.create(metric=won, subject_type="unit", subject_id=unit_id, period=q,
                           value=total, derivation="the sum of its reps' quarterly targets")
             rows += 1
         for w in weeks:
-            Target.create(metric=won, subject_type="unit", subject_id=office_id, period=w,
+            Target.create(metric=won, subject_type="unit", subject_id=unit_id, period=w,
                           value=round(total / 13, 2))
             rows += 1
     return rows
 
 
-def _office_of(person, units, offices):
-    unit = units.get(person.unit_id)
+def _ancestors(unit_id, units):
+    out = []
+    unit = units.get(unit_id)
     while unit is not None:
-        if unit.id in offices:
-            return unit
+        out.append(unit.id)
         unit = units.get(unit.parent_id)
-    return None
+    return out
