@@ -107,3 +107,25 @@ def test_a_metric_other_metrics_use_cannot_be_deleted(client, app, deals, admin_
     assert "used by bonus" in response.data.decode()
     with app.app_context():
         assert Metric.select().where(Metric.id == won_id).exists()
+
+
+def test_composite_parts_must_weigh_100_in_the_admin(client, app, deals, admin_session):
+    token = admin_session(deals.org.hr)
+    client.post("/admin/metric/new/", data=_metric_form(token))
+    client.post("/admin/metric/new/", data=_metric_form(token, key="won_deals",
+                                                        aggregation="count", field=""))
+    with app.app_context():
+        ids = {m.key: m.id for m in Metric.select()}
+    form = _metric_form(token, key="score", name="Score", kind="composite", no_filters=True,
+                        period_kinds="quarter", **{
+                            "parts-0-part": str(ids["won_value"]), "parts-0-weight": "20",
+                            "parts-1-part": str(ids["won_deals"]), "parts-1-weight": "20"})
+    response = client.post("/admin/metric/new/", data=form, follow_redirects=True)
+    assert "add up to 40%" in response.data.decode()
+    with app.app_context():
+        assert not Metric.select().where(Metric.key == "score").exists()
+    form["parts-1-weight"] = "80"
+    assert client.post("/admin/metric/new/", data=form).status_code == 302
+    with app.app_context():
+        score = Metric.get(Metric.key == "score")
+        assert MetricValue.select().where(MetricValue.metric == score).count() > 0
