@@ -51,6 +51,11 @@ def test_demo_loads_the_crm_sample_through_csv_connections_once(app, runner, shi
     assert second.exit_code == 0, second.output
     assert "0 created" in second.output
     with app.app_context():
+        from alignboard.goals.models import Objective
+        from alignboard.metrics.models import Metric, MetricValue
+        assert {m.key for m in Metric.select()} >= {"won_value", "collections"}
+        assert MetricValue.select().where(MetricValue.colour == "red").exists()
+        assert Objective.select().exists()
         assert Person.select().count() == 44
         assert Record.select().count() == 8885
         last = list(SyncRun.select().order_by(SyncRun.id))[-2:]

@@ -65,4 +65,7 @@ def register_formula_functions():
 
     Returns a list of plain Python callables; each is available in formulas under its
     ``__name__``. They receive and return plain numbers or strings and must not touch I/O.
+    An argument may be None (a metric without a value); an exception raised inside gives
+    the metric no value and a note instead of a crash. Built-ins (``iif``, ``min``,
+    ``max``, ``round``, ``coalesce``...) come from ``alignboard.metrics.functions``.
     """

@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 GROUP = "alignboard"
 
 # Built-in features, registered through the same hooks as third-party plugins.
-BUILTIN = ["alignboard.forms.builtin_types", "alignboard.connectors.builtin"]
+BUILTIN = ["alignboard.forms.builtin_types", "alignboard.connectors.builtin",
+           "alignboard.metrics.functions"]
 
 
 @dataclass

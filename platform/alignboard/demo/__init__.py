@@ -144,9 +144,24 @@ def load_connections(echo=print, runner=None):
     return runs
 
 
-def load(password=DEMO_PASSWORD, echo=print, runner=None):
-    """Load (or refresh) the demo company and its CRM data; safe to run twice."""
+def load(password=DEMO_PASSWORD, echo=print, runner=None, metrics=True):
+    """Load (or refresh) the demo company, its CRM data and, with ``metrics``, the demo
+    metrics, targets, colour rules and goals; safe to run twice."""
     _require_csv()  # before anything is written
+    load_org(password, echo)
+    load_connections(echo, runner)
+    if metrics:
+        from ..goals import demo as goals_demo
+        from ..metrics import demo as metrics_demo
+
+        summary = metrics_demo.install(echo=echo)
+        echo(f"metrics: {summary}")
+        goals_demo.install(echo=echo)
+    return Person.select().count()
+
+
+def load_org(password=DEMO_PASSWORD, echo=print):
+    """The demo org (units, people, periods) through the same importer HR uses."""
     units_csv, people_csv = org_files(password)
     for what, fn, data in (("units", importer.import_units, units_csv),
                            ("people", importer.import_people, people_csv)):
@@ -156,5 +171,3 @@ def load(password=DEMO_PASSWORD, echo=print, runner=None):
         echo(f"{what}: {len(report.created)} created, {len(report.updated)} updated")
     made = sum(periods.generate(y) for y in (2016, 2017, periods.today().year))
     echo(f"periods: {made} created")
-    load_connections(echo, runner)
-    return Person.select().count()

@@ -1,0 +1,198 @@
+"""Safe formulas over other metrics, evaluated by simpleeval (never ``eval``).
+
+A formula is one expression of numbers, metric keys, arithmetic, comparisons, ``and``/``or``
+and calls of registered functions (``register_formula_functions``), e.g.
+``first_order_amount * completion_coefficient`` or ``if(visits >= 5, 1, 0)``. Attribute
+access, subscripts, imports, lambdas and comprehensions are refused when the formula is
+saved; formulas are at most ``MAX_LENGTH`` characters and exponents at most ``MAX_EXPONENT``,
+so an evaluation is bounded in time and size. Parsed trees are cached.
+"""
+import ast
+import io
+import logging
+import tokenize
+from functools import lru_cache
+
+import simpleeval
+from flask import current_app, has_app_context
+
+log = logging.getLogger(__name__)
+
+MAX_LENGTH = 500
+MAX_EXPONENT = 64
+MAX_MAGNITUDE = 1e15
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be saved; the message says what is wrong and where."""
+
+
+def _bounded_power(a, b):
+    if abs(b) > MAX_EXPONENT or abs(a) > MAX_MAGNITUDE:
+        raise FormulaError(f"{a} ** {b} is too large (exponent at most {MAX_EXPONENT})")
+    return a ** b
+
+
+OPERATORS = dict(simpleeval.DEFAULT_OPERATORS)
+OPERATORS[ast.Pow] = _bounded_power
+# Bit operators make no sense for metrics and ^ is easily mistaken for power.
+for _op in (ast.BitXor, ast.BitOr, ast.BitAnd, ast.LShift, ast.RShift, ast.Invert):
+    OPERATORS.pop(_op, None)
+
+ALLOWED_NODES = (ast.Expression, ast.Expr, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
+                 ast.IfExp, ast.Call, ast.Name, ast.Load, ast.Constant,
+                 ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
+                 ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, ast.Eq, ast.NotEq, ast.Lt,
+                 ast.LtE, ast.Gt, ast.GtE)
+NODE_NAMES = {ast.Attribute: "attribute access (a.b)", ast.Subscript: "subscripts (a[b])",
+              ast.Lambda: "lambda", ast.ListComp: "comprehensions",
+              ast.GeneratorExp: "comprehensions", ast.DictComp: "comprehensions",
+              ast.SetComp: "comprehensions", ast.NamedExpr: "assignment (:=)",
+              ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dictionaries",
+              ast.Set: "sets", ast.JoinedStr: "f-strings", ast.Starred: "* arguments"}
+
+
+def _rewrite_if(text):
+    """``if(`` is a Python keyword, so ``if(a, b, c)`` is rewritten to ``iif(a, b, c)``."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
+        raise FormulaError(f"syntax error: {exc}") from None
+    out, last = [], 0
+    for tok, nxt in zip(tokens, tokens[1:]):
+        if tok.type == tokenize.NAME and tok.string == "if" and nxt.string == "(":
+            offset = tok.start[1]
+            out.append(text[last:offset] + "iif")
+            last = tok.end[1]
+    out.append(text[last:])
+    return "".join(out)
+
+
+@lru_cache(maxsize=2048)
+def parse(text):
+    """Check and parse ``text``; return the expression node (cached).
+
+    Raises FormulaError for a syntax error, an over-long formula or a construct formulas
+    do not allow.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise FormulaError("the formula is empty")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"the formula is {len(text)} characters long; at most "
+                           f"{MAX_LENGTH} are allowed")
+    if "\n" in text or "\r" in text:
+        raise FormulaError("a formula is one line")
+    source = _rewrite_if(text.strip())
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        where = f" at character {exc.offset}" if exc.offset else ""
+        raise FormulaError(f"syntax error{where}: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, ALLOWED_NODES):
+            what = NODE_NAMES.get(type(node), type(node).__name__)
+            raise FormulaError(f"{what} is not allowed in a formula")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name):
+                raise FormulaError("only functions may be called, by name")
+            if node.keywords:
+                raise FormulaError(f"{node.func.id}() takes no keyword arguments")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str)):
+            raise FormulaError(f"the constant {node.value!r} is not allowed")
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise FormulaError(f"names may not start with '_': {node.id}")
+        if (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod))
+                and isinstance(node.right, ast.Constant) and node.right.value == 0
+                and not isinstance(node.right.value, str)):
+            raise FormulaError("division by zero: the divisor is the constant 0")
+    return tree.body
+
+
+def names_and_calls(text):
+    """(metric names used, function names called) of a formula."""
+    node = parse(text)
+    calls = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call)}
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - calls
+    return names, calls
+
+
+def functions():
+    """The registered formula functions by name (from every plugin), cached per app."""
+    if not has_app_context():
+        from . import functions as builtin
+        return {f.__name__: f for f in builtin.register_formula_functions()}
+    cache = current_app.extensions.get("alignboard.formula_functions")
+    if cache is None:
+        from .. import plugins
+        cache = {}
+        for fn in plugins.call("register_formula_functions"):
+            if callable(fn) and getattr(fn, "__name__", "").isidentifier():
+                cache[fn.__name__] = fn
+            else:
+                log.warning("ignoring formula function %r: not a named callable", fn)
+        current_app.extensions["alignboard.formula_functions"] = cache
+    return cache
+
+
+def check(text, known_metrics):
+    """Refuse ``text`` unless it parses and uses only ``known_metrics`` and functions.
+
+    Returns the set of metric keys it depends on.
+    """
+    names, calls = names_and_calls(text)
+    funcs = functions()
+    unknown_calls = sorted(calls - set(funcs))
+    if unknown_calls:
+        raise FormulaError(f"unknown function {unknown_calls[0]}(); available: "
+                           f"{', '.join(sorted(funcs))}")
+    unknown = sorted(names - set(known_metrics))
+    if unknown:
+        raise FormulaError(f"unknown metric {unknown[0]!r} in the formula")
+    return names
+
+
+class Evaluation:
+    """The result of evaluating a formula: ``value`` (a number or None) and ``flag``."""
+
+    __slots__ = ("value", "flag")
+
+    def __init__(self, value, flag=None):
+        self.value, self.flag = value, flag
+
+
+def evaluate(text, names):
+    """Evaluate ``text`` with ``names`` (metric key -> number or None). Never raises.
+
+    Division by zero, a missing input or an over-large power give ``value`` None and a
+    ``flag`` saying why.
+    """
+    try:
+        node = parse(text)
+    except FormulaError as exc:
+        return Evaluation(None, str(exc))
+    plain = {k: v for k, v in names.items()
+             if v is None or isinstance(v, (int, float, str)) and not isinstance(v, bool)}
+    evaluator = simpleeval.SimpleEval(operators=OPERATORS, functions=functions(),
+                                      names=plain)
+    try:
+        value = evaluator.eval(text, previously_parsed=node)
+    except ZeroDivisionError:
+        return Evaluation(None, "division by zero")
+    except simpleeval.NameNotDefined as exc:
+        return Evaluation(None, f"no value for {exc.name}")
+    except TypeError:
+        missing = sorted(k for k in names_and_calls(text)[0] if plain.get(k) is None)
+        flag = f"no value for {', '.join(missing)}" if missing else "not a number"
+        return Evaluation(None, flag)
+    except (FormulaError, OverflowError, ValueError, simpleeval.InvalidExpression) as exc:
+        return Evaluation(None, str(exc)[:200])
+    except Exception as exc:  # a plugin's function failing must not break an update
+        log.warning("formula %r failed: %r", text, exc)
+        return Evaluation(None, f"error: {exc}"[:200])
+    if isinstance(value, bool):
+        value = int(value)
+    if not isinstance(value, (int, float)):
+        return Evaluation(None, "the formula does not give a number")
+    if isinstance(value, float) and value != value:
+        return Evaluation(None, "not a number")
+    return Evaluation(float(value))

@@ -1,0 +1,62 @@
+"""Plan and pace: how much of a target should be reached by a given day.
+
+By default linearly over the period (half the days gone, half the target expected); with a
+seasonality curve the period is cut into equal slices weighted by the curve, so a quarter
+whose last month counts double expects less in its first weeks.
+"""
+from datetime import date
+
+from flask import current_app, has_app_context
+
+from ..org import periods as org_periods
+
+
+def as_of():
+    """The day pace is measured on: today in the configured time zone, unless
+    ``ALIGNBOARD_METRICS_AS_OF`` (YYYY-MM-DD) pins it, as a demo on old data does."""
+    pinned = current_app.config.get("METRICS_AS_OF") if has_app_context() else None
+    if pinned:
+        return pinned if isinstance(pinned, date) else date.fromisoformat(str(pinned))
+    return org_periods.today()
+
+
+def elapsed_share(start, end, day, curve=None):
+    """The share (0..1) of a period [start, end] (inclusive) expected done at the end of
+    ``day``: linear in days, or following ``curve`` (relative weights of equal slices)."""
+    total_days = (end - start).days + 1
+    if day < start:
+        return 0.0
+    if day >= end:
+        return 1.0
+    done_days = (day - start).days + 1
+    linear = done_days / total_days
+    weights = [w for w in (curve or []) if w >= 0]
+    if not weights or sum(weights) <= 0:
+        return linear
+    # Position in slices, e.g. 1.5 slices done of 3: first slice whole, half the second.
+    position = linear * len(weights)
+    whole = int(position)
+    share = sum(weights[:whole])
+    if whole < len(weights):
+        share += weights[whole] * (position - whole)
+    return share / sum(weights)
+
+
+def expected(target, period, day, curve=None):
+    """The value the plan expects at the end of ``day`` for a ``target`` over ``period``."""
+    if target is None:
+        return None
+    return target * elapsed_share(period.start, period.end, day, curve)
+
+
+def pace_ratio(value, expected_value):
+    """value / expected (1.0 = on plan; 0.85 = 15% behind), None when it cannot be told."""
+    if value is None or expected_value is None or expected_value == 0:
+        return None
+    return value / expected_value
+
+
+def deviation(value, expected_value):
+    """Signed deviation from plan: -0.15 means "behind plan by 15%"."""
+    ratio = pace_ratio(value, expected_value)
+    return None if ratio is None else ratio - 1

@@ -1,0 +1,102 @@
+"""Goals admin: objectives with key results as form rows, hygiene refused on save, the
+cascade page with health, alignment and hygiene issues."""
+from alignboard.goals.models import KeyResult, Objective
+from alignboard.org.models import Period
+
+
+def _form(token, period_id, **extra):
+    data = {"csrf_token": token, "title": "Grow", "description": "", "period": str(period_id),
+            "owner": "__None", "unit": "__None", "parent": "__None", "tags": "medical",
+            "weight": "100", "health_mode": "weakest"}
+    data.update(extra)
+    return data
+
+
+def _kr(i, title, weight):
+    return {f"key_results-{i}-title": title, f"key_results-{i}-owner": "__None",
+            f"key_results-{i}-criterion": "", f"key_results-{i}-deadline": "",
+            f"key_results-{i}-start_value": "0", f"key_results-{i}-target_value": "10",
+            f"key_results-{i}-unit_label": "", f"key_results-{i}-weight": str(weight),
+            f"key_results-{i}-metric": "__None"}
+
+
+def test_objective_with_key_results_and_the_cascade_page(client, app, crm_people,
+                                                         admin_session):
+    org = crm_people
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1")).id
+    token = admin_session(org.hr)
+    response = client.post("/admin/objective/new/", data=_form(
+        token, q1, unit=str(org.company.id), **_kr(0, "Win rate 30%", 60),
+        **_kr(1, "Publish two case studies", 40)))
+    assert response.status_code == 302, response.data.decode()[-3000:]
+    with app.app_context():
+        top = Objective.get(Objective.title == "Grow")
+        assert KeyResult.select().where(KeyResult.objective == top).count() == 2
+    client.post("/admin/objective/new/", data=_form(
+        token, q1, title="South retail", unit=str(org.south.id), parent=str(top.id),
+        tags="retail", **_kr(0, "Retail revenue 1M", 100)))
+    page = client.get("/admin/goal_cascade/").data.decode()
+    assert 'data-alignment="red"' in page and "does not match" in page
+    assert 'data-check="activity_wording"' in page
+
+
+def test_key_result_weights_not_adding_up_are_refused(client, app, crm_people, admin_session):
+    org = crm_people
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1")).id
+    token = admin_session(org.hr)
+    response = client.post("/admin/objective/new/", data=_form(
+        token, q1, owner=str(org.rob.id), **_kr(0, "A", 60), **_kr(1, "B", 60)),
+        follow_redirects=True)
+    assert "120%" in response.data.decode()
+    with app.app_context():
+        assert Objective.select().count() == 0 and KeyResult.select().count() == 0
+
+
+def test_objective_needs_exactly_one_owner(client, app, crm_people, admin_session):
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1")).id
+    token = admin_session(crm_people.hr)
+    response = client.post("/admin/objective/new/", data=_form(token, q1),
+                           follow_redirects=True)
+    assert "belongs to a person or a unit" in response.data.decode()
+
+
+def test_every_goals_and_metrics_admin_page_opens(client, app, crm_people, admin_session):
+    admin_session(crm_people.hr)
+    for view in ("metric", "colourrule", "target", "seasonalitycurve", "metricvalue",
+                 "objective", "keyresult", "checkin", "hygienesettings", "localfactor",
+                 "targetplan"):
+        for suffix in ("", "new/"):
+            if view == "metricvalue" and suffix:
+                continue
+            response = client.get(f"/admin/{view}/{suffix}")
+            assert response.status_code == 200, (view, suffix, response.status_code)
+    assert client.get("/admin/goal_cascade/").status_code == 200
+
+
+def test_hr_saves_a_target_plan_and_sees_the_derivation(client, app, won_value, crm_people,
+                                                        admin_session):
+    from alignboard.goals.models import LocalFactor, TargetPlan
+    from alignboard.metrics.models import Target
+
+    org = crm_people
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1")).id
+        LocalFactor.create(unit=org.north.id, key="density", value=3)
+        LocalFactor.create(unit=org.south.id, key="density", value=1)
+    token = admin_session(org.hr)
+    response = client.post("/admin/targetplan/new/", data={
+        "csrf_token": token, "name": "Regions", "metric": str(won_value.id),
+        "period": str(q1), "parent_unit": str(org.company.id), "total": "100",
+        "inherit_pct": "70", "factor_keys": "density",
+        "weights-0-unit": str(org.north.id), "weights-0-hq_weight": "1",
+        "weights-1-unit": str(org.south.id), "weights-1-hq_weight": "3"},
+        follow_redirects=True)
+    assert response.status_code == 200
+    assert "100 × (70% × 25.0% HQ weight + 30% × 75.0% local factors" in response.data.decode()
+    with app.app_context():
+        assert TargetPlan.get().applied
+        north = Target.get((Target.subject_type == "unit") & (Target.subject_id == org.north.id))
+        assert north.value == 40.0

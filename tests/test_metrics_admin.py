@@ -1,0 +1,131 @@
+"""The metrics admin: metrics built from form controls, bad ones refused, values with legend."""
+from alignboard.metrics.models import ColourBand, ColourRule, Metric, MetricFilter, MetricValue
+
+
+def _metric_form(token, no_filters=False, **overrides):
+    data = {"csrf_token": token, "key": "won_value", "name": "Won value", "description": "",
+            "kind": "aggregate", "source": "records", "record_types": "deal,collection",
+            "form_key": "", "aggregation": "sum", "field": "amount", "numerator": "__None",
+            "denominator": "__None", "formula": "", "window": "period", "rolling_days": "",
+            "period_kinds": "week,quarter", "by_person": "y", "by_unit": "y",
+            "unit_label": "USD", "decimals": "0", "active": "y",
+            "filters-0-field": "stage", "filters-0-op": "eq", "filters-0-value": "won"}
+    data.update(overrides)
+    if no_filters:
+        data = {k: v for k, v in data.items() if not k.startswith("filters-")}
+    return data
+
+
+def test_hr_builds_a_metric_with_a_filter_row_and_values_appear(client, app, deals,
+                                                                admin_session):
+    token = admin_session(deals.org.hr)
+    response = client.post("/admin/metric/new/", data=_metric_form(token))
+    assert response.status_code == 302, response.data.decode()[-2000:]
+    with app.app_context():
+        metric = Metric.get(Metric.key == "won_value")
+        assert [(f.field, f.op, f.value) for f in MetricFilter.select()] == [
+            ("stage", "eq", "won")]
+        assert MetricValue.select().where(MetricValue.metric == metric).count() > 0
+
+
+def test_a_formula_with_a_syntax_error_is_refused_with_the_reason(client, app, deals,
+                                                                  admin_session):
+    token = admin_session(deals.org.hr)
+    client.post("/admin/metric/new/", data=_metric_form(token))
+    response = client.post("/admin/metric/new/", data=_metric_form(
+        token, key="bonus", kind="formula", formula="won_value * (", no_filters=True),
+        follow_redirects=True)
+    page = response.data.decode()
+    assert "syntax error" in page
+    with app.app_context():
+        assert not Metric.select().where(Metric.key == "bonus").exists()
+
+
+def test_an_unknown_metric_in_a_formula_is_refused(client, app, deals, admin_session):
+    token = admin_session(deals.org.hr)
+    response = client.post("/admin/metric/new/", data=_metric_form(
+        token, key="bonus", kind="formula", formula="visits * 2", no_filters=True), follow_redirects=True)
+    assert "unknown metric &#39;visits&#39;" in response.data.decode()
+    with app.app_context():
+        assert Metric.select().count() == 0 and MetricFilter.select().count() == 0
+
+
+def test_overlapping_colour_bands_are_refused_and_nothing_is_stored(client, app, deals,
+                                                                   admin_session):
+    token = admin_session(deals.org.hr)
+    client.post("/admin/metric/new/", data=_metric_form(token))
+    with app.app_context():
+        metric_id = Metric.get(Metric.key == "won_value").id
+    form = {"csrf_token": token, "metric": str(metric_id), "basis": "pace", "description": "",
+            "bands-0-colour": "green", "bands-0-lower": "90", "bands-0-upper": "",
+            "bands-0-consecutive": "1", "bands-0-label": "",
+            "bands-1-colour": "red", "bands-1-lower": "", "bands-1-upper": "95",
+            "bands-1-consecutive": "1", "bands-1-label": ""}
+    response = client.post("/admin/colourrule/new/", data=form, follow_redirects=True)
+    assert "overlap" in response.data.decode()
+    with app.app_context():
+        assert ColourRule.select().count() == 0 and ColourBand.select().count() == 0
+    form["bands-1-upper"] = "90"
+    response = client.post("/admin/colourrule/new/", data=form)
+    assert response.status_code == 302
+    with app.app_context():
+        assert ColourBand.select().count() == 2
+
+
+def test_values_list_shows_colours_and_the_legend(client, app, deals, won_value,
+                                                  admin_session):
+    from alignboard.metrics.api import set_target
+    from alignboard.org.models import Period
+
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1"))
+        set_target("won_value", "person", deals.org.rob.id, q1.id, 10 ** 6)
+    admin_session(deals.org.hr)
+    page = client.get("/admin/metricvalue/").data.decode()
+    assert 'id="metric-legend"' in page and "below 85% of pace" in page
+    assert ">red</span>" in page
+    assert client.get("/admin/metric/").status_code == 200
+
+
+def test_a_rep_cannot_open_the_metrics_admin(client, app, deals, admin_session):
+    admin_session(deals.org.rob)
+    assert client.get("/admin/metric/").status_code == 403
+
+
+def test_a_metric_other_metrics_use_cannot_be_deleted(client, app, deals, admin_session):
+    from alignboard.metrics import definitions
+
+    token = admin_session(deals.org.hr)
+    client.post("/admin/metric/new/", data=_metric_form(token))
+    with app.app_context():
+        definitions.save(dict(key="bonus", name="Bonus", kind="formula",
+                              formula="won_value * 0.01", period_kinds="quarter"))
+        won_id = Metric.get(Metric.key == "won_value").id
+    response = client.post("/admin/metric/delete/", data={"id": str(won_id),
+                                                          "csrf_token": token},
+                           follow_redirects=True)
+    assert "used by bonus" in response.data.decode()
+    with app.app_context():
+        assert Metric.select().where(Metric.id == won_id).exists()
+
+
+def test_composite_parts_must_weigh_100_in_the_admin(client, app, deals, admin_session):
+    token = admin_session(deals.org.hr)
+    client.post("/admin/metric/new/", data=_metric_form(token))
+    client.post("/admin/metric/new/", data=_metric_form(token, key="won_deals",
+                                                        aggregation="count", field=""))
+    with app.app_context():
+        ids = {m.key: m.id for m in Metric.select()}
+    form = _metric_form(token, key="score", name="Score", kind="composite", no_filters=True,
+                        period_kinds="quarter", **{
+                            "parts-0-part": str(ids["won_value"]), "parts-0-weight": "20",
+                            "parts-1-part": str(ids["won_deals"]), "parts-1-weight": "20"})
+    response = client.post("/admin/metric/new/", data=form, follow_redirects=True)
+    assert "add up to 40%" in response.data.decode()
+    with app.app_context():
+        assert not Metric.select().where(Metric.key == "score").exists()
+    form["parts-1-weight"] = "80"
+    assert client.post("/admin/metric/new/", data=form).status_code == 302
+    with app.app_context():
+        score = Metric.get(Metric.key == "score")
+        assert MetricValue.select().where(MetricValue.metric == score).count() > 0

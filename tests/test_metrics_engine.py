@@ -1,0 +1,158 @@
+"""Computing values: aggregation, filters, windows, roll-up through units, derived metrics."""
+from datetime import date
+
+import pytest
+
+from alignboard.metrics import definitions
+from alignboard.metrics.engine import Engine
+from alignboard.metrics.models import MetricValue
+from alignboard.metrics.sources import DatabaseRows
+from alignboard.org.models import Period
+
+from fixtures.metrics import WON, crm_rows, won_value_definition
+
+
+def _quarter():
+    return Period.get((Period.kind == "quarter") & (Period.start == date(2017, 1, 1)))
+
+
+def _expected_won(agents, start=date(2017, 1, 1), end=date(2017, 3, 31)):
+    total = 0.0
+    for row in crm_rows(agents, start, end):
+        if row["deal_stage"] == "Won":
+            total += float(row["close_value"])
+    return total
+
+
+def test_won_value_sums_won_amounts_per_rep_and_rolls_up_to_units(app, deals):
+    org = deals.org
+    with app.app_context():
+        metric = definitions.save(won_value_definition(), filters=WON)
+        q1 = _quarter()
+
+        def value(subject_type, subject_id):
+            return MetricValue.get((MetricValue.metric == metric) & (MetricValue.period == q1)
+                                   & (MetricValue.subject_type == subject_type)
+                                   & (MetricValue.subject_id == subject_id)).value
+
+        assert value("person", org.rob.id) == _expected_won({"Anna Snelling"})
+        assert value("unit", org.team_a.id) == _expected_won({"Anna Snelling", "Moses Frase"})
+        assert value("unit", org.company.id) == _expected_won(
+            {"Anna Snelling", "Moses Frase", "Kary Hendrixson"})
+        assert value("unit", org.north.id) == value("unit", org.team_a.id)
+
+
+def test_count_distinct_avg_min_max_over_the_same_rows(app, deals):
+    org = deals.org
+    with app.app_context():
+        engine = Engine(DatabaseRows())
+        q1 = _quarter()
+        rows = [r for r in crm_rows({"Anna Snelling"}) if r["deal_stage"] == "Won"]
+        amounts = [float(r["close_value"]) for r in rows]
+        for agg, field, want in [("count", None, len(rows)),
+                                 ("distinct", "product", len({r["product"] for r in rows})),
+                                 ("avg", "amount", sum(amounts) / len(amounts)),
+                                 ("min", "amount", min(amounts)),
+                                 ("max", "amount", max(amounts))]:
+            m = definitions.save(won_value_definition(key=f"m_{agg}", aggregation=agg,
+                                                      field=field), filters=WON)
+            engine = Engine(DatabaseRows())
+            value, n, flag = engine.compute(engine.metrics[m.id], "person", org.rob.id, q1)
+            assert value == pytest.approx(want) and n == len(rows) and flag is None, agg
+
+
+def test_average_of_no_rows_is_flagged_not_zero(app, deals):
+    org = deals.org
+    with app.app_context():
+        m = definitions.save(won_value_definition(key="avg_big", aggregation="avg"),
+                             filters=WON + [{"field": "amount", "op": "gt", "value": "1e9"}])
+        engine = Engine(DatabaseRows())
+        value, n, flag = engine.compute(engine.metrics[m.id], "person", org.rob.id, _quarter())
+        assert value is None and n == 0 and flag == "no rows"
+
+
+def test_rolling_and_to_date_windows(app, deals):
+    org = deals.org
+    with app.app_context():
+        rolling = definitions.save(won_value_definition(
+            key="won_30d", window="rolling", rolling_days=30, period_kinds="month"), filters=WON)
+        ytd = definitions.save(won_value_definition(key="won_ytd", window="to_date",
+                                                    period_kinds="month"), filters=WON)
+        engine = Engine(DatabaseRows())
+        march = Period.get((Period.kind == "month") & (Period.start == date(2017, 3, 1)))
+        got = engine.compute(engine.metrics[rolling.id], "person", org.rob.id, march)[0]
+        assert got == _expected_won({"Anna Snelling"}, date(2017, 3, 2), date(2017, 3, 31))
+        got = engine.compute(engine.metrics[ytd.id], "person", org.rob.id, march)[0]
+        assert got == _expected_won({"Anna Snelling"})
+
+
+def test_formula_ratio_and_composite_combine_other_metrics(app, deals):
+    org = deals.org
+    with app.app_context():
+        definitions.save(won_value_definition(), filters=WON)
+        definitions.save(won_value_definition(key="won_deals", aggregation="count", field=None),
+                         filters=WON)
+        definitions.save(won_value_definition(key="closed_deals", aggregation="count",
+                                              field=None),
+                         filters=[{"field": "stage", "op": "in", "value": "won,lost"}])
+        rate = definitions.save(dict(key="win_rate", name="Win rate", kind="aggregate",
+                                     aggregation="ratio", numerator_key="won_deals",
+                                     denominator_key="closed_deals",
+                                     period_kinds="quarter"))
+        bonus = definitions.save(dict(key="bonus", name="Bonus", kind="formula",
+                                      formula="if(won_deals >= 5, won_value * 0.01, 0)",
+                                      period_kinds="quarter"))
+        score = definitions.save(dict(key="score", name="Score", kind="composite",
+                                      period_kinds="quarter"),
+                                 parts=[{"part_key": "win_rate", "weight": 60},
+                                        {"part_key": "won_deals", "weight": 40}])
+        engine = Engine(DatabaseRows())
+        q1 = _quarter()
+        rows = list(crm_rows({"Anna Snelling"}))
+        won = [r for r in rows if r["deal_stage"] == "Won"]
+        closed = [r for r in rows if r["deal_stage"] in ("Won", "Lost")]
+        want_rate = len(won) / len(closed)
+        get = lambda m: engine.compute(engine.metrics[m.id], "person", org.rob.id, q1)[0]
+        assert get(rate) == pytest.approx(want_rate)
+        assert get(bonus) == pytest.approx(_expected_won({"Anna Snelling"}) * 0.01)
+        assert get(score) == pytest.approx(0.6 * want_rate + 0.4 * len(won))
+
+
+def test_division_by_zero_is_flagged_and_stored_without_a_crash(app, deals):
+    org = deals.org
+    with app.app_context():
+        definitions.save(won_value_definition(key="won_deals", aggregation="count", field=None),
+                         filters=WON)
+        definitions.save(won_value_definition(key="nothing", aggregation="count", field=None),
+                         filters=[{"field": "stage", "op": "eq", "value": "no-such-stage"}])
+        m = definitions.save(dict(key="per_nothing", name="Per nothing", kind="formula",
+                                  formula="won_deals / nothing", period_kinds="quarter"))
+        row = MetricValue.get((MetricValue.metric == m) & (MetricValue.subject_type == "person")
+                              & (MetricValue.subject_id == org.rob.id)
+                              & (MetricValue.period == _quarter()))
+        assert row.value is None and row.flag == "division by zero"
+
+
+def test_a_new_deal_updates_the_rep_and_every_unit_above(app, deals, won_value):
+    from datetime import datetime
+    from alignboard.records import store
+
+    org = deals.org
+    with app.app_context():
+        q1 = _quarter()
+        key = lambda st, sid: ((MetricValue.metric == won_value) & (MetricValue.period == q1)
+                               & (MetricValue.subject_type == st)
+                               & (MetricValue.subject_id == sid))
+        before = {s: MetricValue.get(key(*s)).value
+                  for s in [("person", org.rob.id), ("unit", org.team_a.id),
+                            ("unit", org.company.id), ("person", org.rae.id)]}
+        store.upsert(1, "NEW-1", "deal", {"stage": "won", "amount": 1234.0}, owner=org.rob,
+                     owner_ref="Anna Snelling", occurred_at=datetime(2017, 2, 3))
+        assert MetricValue.get(key("person", org.rob.id)).value == before[("person", org.rob.id)] + 1234
+        assert MetricValue.get(key("unit", org.team_a.id)).value == before[("unit", org.team_a.id)] + 1234
+        assert MetricValue.get(key("unit", org.company.id)).value == before[("unit", org.company.id)] + 1234
+        assert MetricValue.get(key("person", org.rae.id)).value == before[("person", org.rae.id)]
+        # Moving the deal to lost takes it out again.
+        store.upsert(1, "NEW-1", "deal", {"stage": "lost", "amount": 0.0}, owner=org.rob,
+                     owner_ref="Anna Snelling", occurred_at=datetime(2017, 2, 3))
+        assert MetricValue.get(key("person", org.rob.id)).value == before[("person", org.rob.id)]

@@ -1,0 +1,120 @@
+"""Safe formulas: what they may say, what they refuse, and that evaluation never crashes."""
+import pytest
+
+from alignboard.metrics import formulas
+from alignboard.metrics.formulas import FormulaError, evaluate
+
+
+def test_arithmetic_over_metric_names():
+    assert evaluate("first_order_amount * completion_coefficient",
+                    {"first_order_amount": 200.0, "completion_coefficient": 0.8}).value == 160.0
+
+
+def test_if_is_accepted_as_a_function():
+    assert evaluate("if(visits >= 5, 1, 0)", {"visits": 6}).value == 1.0
+    assert evaluate("if(visits >= 5, 1, 0)", {"visits": 4}).value == 0.0
+    assert evaluate("iif(visits >= 5 and calls > 2, 10, 0)", {"visits": 5, "calls": 3}).value == 10
+
+
+def test_builtin_functions_come_from_the_plugin_hook(app):
+    with app.app_context():
+        funcs = formulas.functions()
+        assert {"iif", "min", "max", "round", "coalesce", "clamp"} <= set(funcs)
+        assert evaluate("round(max(a, b) / 3, 2)", {"a": 1, "b": 10}).value == 3.33
+        assert evaluate("coalesce(bonus, 0) + 1", {"bonus": None}).value == 1.0
+
+
+def test_a_plugin_can_add_a_formula_function(app):
+    from alignboard import hookimpl, plugins
+
+    class Plugin:
+        @hookimpl
+        def register_formula_functions(self):
+            def double(x):
+                return 2 * x
+            return [double]
+
+    with app.app_context():
+        plugins.current().pm.register(Plugin(), name="doubler")
+        app.extensions.pop("alignboard.formula_functions", None)
+        assert evaluate("double(x)", {"x": 4}).value == 8.0
+
+
+def test_a_failing_plugin_function_gives_no_value(app):
+    from alignboard import hookimpl, plugins
+
+    class Plugin:
+        @hookimpl
+        def register_formula_functions(self):
+            def explode(x):
+                raise RuntimeError("boom")
+            return [explode]
+
+    with app.app_context():
+        plugins.current().pm.register(Plugin(), name="exploder")
+        app.extensions.pop("alignboard.formula_functions", None)
+        result = evaluate("explode(x)", {"x": 1})
+    assert result.value is None and result.flag == "error: boom"
+
+
+def test_division_by_zero_gives_no_value_and_a_flag():
+    result = evaluate("won / visits", {"won": 3, "visits": 0})
+    assert result.value is None and result.flag == "division by zero"
+
+
+def test_a_missing_input_gives_no_value_and_says_which():
+    result = evaluate("won * 2 + visits", {"won": None, "visits": 1})
+    assert result.value is None and result.flag == "no value for won"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("won *", "syntax error"),
+    ("won.__class__", "attribute access"),
+    ("won.real", "attribute access"),
+    ("__import__('os')", "names may not start"),
+    ("[x for x in won]", "comprehensions"),
+    ("won[0]", "subscripts"),
+    ("lambda: 1", "lambda"),
+    ("x := 1", "syntax error"),
+    ("a\nb", "one line"),
+    ("w" * 501, "at most 500"),
+    ("", "empty"),
+    ("won / 0", "division by zero"),
+    ("won % 0.0", "division by zero"),
+])
+def test_unsafe_or_broken_formulas_are_refused_on_parse(text, message):
+    with pytest.raises(FormulaError, match=message):
+        formulas.parse(text)
+
+
+def test_huge_powers_are_refused_at_evaluation_not_computed():
+    result = evaluate("9 ** 999999", {})
+    assert result.value is None and "too large" in result.flag
+
+
+def test_unknown_names_and_functions_are_reported_by_check(app):
+    with app.app_context():
+        with pytest.raises(FormulaError, match="unknown metric 'vists'"):
+            formulas.check("vists * 2", {"visits"})
+        with pytest.raises(FormulaError, match=r"unknown function open\(\)"):
+            formulas.check("open(visits)", {"visits"})
+        assert formulas.check("if(visits > 1, visits, 0)", {"visits"}) == {"visits"}
+
+
+def test_parsing_is_cached():
+    formulas.parse.cache_clear()
+    formulas.parse("a + b")
+    formulas.parse("a + b")
+    assert formulas.parse.cache_info().hits == 1
+
+
+@pytest.mark.parametrize("text, names", [
+    ('"ab" * 99999999', {}),
+    ("sqrt(-1)", {}),
+    ("round(1, 2, 3)", {}),
+    ("x * 2", {"x": "text"}),
+    ("1e308 * 1e308 * 0 + 9 ** 64 ** 2", {}),
+])
+def test_bad_evaluations_give_no_value_and_never_raise(text, names):
+    result = evaluate(text, names)
+    assert result.value is None and result.flag
