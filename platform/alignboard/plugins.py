@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 GROUP = "alignboard"
 
 # Built-in features, registered through the same hooks as third-party plugins.
-BUILTIN = []
+BUILTIN = ["alignboard.notify.channels"]
 
 
 @dataclass
