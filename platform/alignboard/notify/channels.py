@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
+from datetime import date, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
@@ -262,7 +262,14 @@ class FormTaskChannel(Channel):
     def send(self, message, recipients, settings):
         from ..org import periods
 
-        due = periods.today() + timedelta(days=settings.get("due_in_days", 0))
+        # Due relative to the day the rule fired for (a Friday schedule: that Friday).
+        base = periods.today()
+        if message.get("day"):
+            try:
+                base = date.fromisoformat(message["day"])
+            except ValueError:
+                pass
+        due = base + timedelta(days=settings.get("due_in_days", 0))
         made = 0
         for person in recipients:
             _, created = FormTask.get_or_create(

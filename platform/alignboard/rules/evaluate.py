@@ -251,6 +251,7 @@ def plan_actions(rule, subject, facts, at, day, firing_id):
             step.update(status="planned", message={
                 "title": title, "body": render(action.get("message", ""), variables),
                 "links": [], "rule": rule.key, "firing_id": firing_id,
+                "day": day.isoformat() if day else at.date().isoformat(),
                 "subject": subject.describe()})
             everyone += [login for login in logins if login not in everyone]
         steps.append(step)
