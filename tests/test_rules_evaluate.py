@@ -165,3 +165,30 @@ def test_kr_worded_as_an_activity_gets_a_suggestion(app, org, runner):
         titles = [n.body for n in Notification.select().where(Notification.person == org.rob.id)
                   .order_by(Notification.id)]
         assert len(titles) == 2 and "Hold 3 customer events" in titles[0]
+
+
+def test_streak_fires_when_the_condition_holds_two_weeks_in_a_row(app, org, make_rule):
+    from alignboard.org import periods as org_periods
+    from alignboard.org.models import Period
+
+    make_rule({"key": "low-pace-2w", "name": "Low pace two weeks",
+               "trigger": {"type": "streak", "event": "metric.colour_changed", "periods": 2},
+               "conditions": {"rows": [{"field": "pace_ratio", "op": "lt", "value": 0.85}]},
+               "actions": [{"channel": "inbox", "to": ["subject"]}]})
+    with app.app_context():
+        org_periods.generate(2017)
+        week = {n: Period.get((Period.kind == "week") & (Period.name == f"2017-W{n:02d}")).id
+                for n in (10, 11, 12, 14, 15)}
+
+        def colour(n, pace):
+            events.publish("metric.colour_changed", metric="revenue", subject_type="person",
+                           subject_id=org.rob.id, period_id=week[n], old="amber", new="red",
+                           value=1.0, pace_ratio=pace)
+            worker.process_events()
+            return [f.facts["streak"] for f in RuleFiring.select().order_by(RuleFiring.id)]
+
+        assert colour(10, 0.80) == []          # one week behind: streak 1
+        assert colour(11, 0.70) == [2]         # two weeks running: fires
+        assert colour(12, 0.60) == [2]         # still in the episode
+        assert colour(14, 0.60) == [2]         # a gap (W13) restarts the count at 1
+        assert colour(15, 0.90) == [2]         # condition clears: streak 0, re-armed

@@ -10,12 +10,12 @@ the first evaluation where it does not hold closes the episode and re-arms the r
 import bisect
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 
 import peewee as pw
 
-from ..db import database, utcnow
+from ..db import database, dialect, utcnow
 from ..notify import channels as channel_registry, delivery, recipients as recipient_specs
 from ..org import periods
 from ..org.models import Period, Person, Role, Unit
@@ -27,6 +27,15 @@ from .models import RuleEpisode, RuleFiring, RuleProblem, RuleStreak
 log = logging.getLogger(__name__)
 
 TEMPLATE_VAR = re.compile(r"\{(\w+)\}")
+
+
+def write_transaction():
+    """A top-level transaction that will write. On SQLite it takes the write lock at BEGIN
+    (IMMEDIATE): a deferred transaction that reads first and writes later fails at once
+    with "database is locked" when another process wrote in between, instead of waiting."""
+    if dialect() == "sqlite":
+        return database.atomic(lock_type="IMMEDIATE")
+    return database.atomic()
 
 
 class PayloadError(ValueError):

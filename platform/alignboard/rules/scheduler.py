@@ -97,7 +97,7 @@ def run_due(now=None, sink=None):
     for rule in Rule.select().where(Rule.enabled & Rule.trigger_type.in_(
             ["schedule", "absence"])).order_by(Rule.id):
         try:
-            with database.atomic():
+            with evaluate.write_transaction():
                 if rule.trigger_type == "schedule":
                     fired += _run_schedule(sink, rule, now_local)
                 else:

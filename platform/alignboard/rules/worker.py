@@ -19,7 +19,7 @@ import time
 import peewee as pw
 
 from .. import events
-from ..db import database, utcnow
+from ..db import database
 from ..notify import delivery
 from . import evaluate, scheduler
 from . import vocabulary as vocab
@@ -49,7 +49,7 @@ def process_events(limit=200, name=None):
     done = 0
     for event in unclaimed_events(limit):
         try:
-            with database.atomic():
+            with evaluate.write_transaction():
                 # The claim comes first, so it takes the write lock before any read.
                 RuleEventClaim.create(event_id=event.id, worker=name[:100])
                 evaluate.on_event(sink, rules, event)

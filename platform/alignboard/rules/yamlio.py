@@ -7,7 +7,6 @@ from flask import current_app
 
 from ..db import database
 from . import definition
-from .models import Rule
 
 
 class RuleFileError(ValueError):
