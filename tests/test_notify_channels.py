@@ -126,3 +126,44 @@ def test_internal_actions_write_inbox_tasks_flags_and_packs(app, org):
         assert (flag.subject_type, flag.subject_id, flag.value) == ("unit", 3, "red")
         pack = Notification.get(Notification.person == org.mia.id)
         assert pack.kind == "action_pack" and pack.links == [{"text": "Guide", "url": "/g"}]
+
+
+def test_slow_endpoint_times_out_into_a_failed_delivery(app, org, http_server):
+    with app.app_context():
+        d = delivery.enqueue("webhook", {"url": http_server.url + "/slow", "timeout": 0.2},
+                             MESSAGE, [])
+        delivery.deliver_due()
+        d = Delivery.get_by_id(d.id)
+        assert d.status == "failed" and "timed out" in d.last_error
+
+
+def test_a_plugin_channel_that_raises_fails_its_delivery_not_the_worker(app, org):
+    from types import ModuleType
+
+    from alignboard import hookimpl
+
+    class Pager(channels.Channel):
+        key, title, needs_recipients = "pager", "Pager", False
+
+        def send(self, message, recipients, settings):
+            raise ValueError("pager plugin bug")
+
+    plugin = ModuleType("pager_plugin")
+    plugin.register_channels = hookimpl(lambda: [Pager])
+    with app.app_context():
+        plugins.current().pm.register(plugin, name="pager_plugin")
+        app.extensions.pop("alignboard.channels", None)
+        assert "pager" in channels.available()
+        bad = delivery.enqueue("pager", {}, MESSAGE, [])
+        good = delivery.enqueue("inbox", {}, MESSAGE, [org.rob.id])
+        assert delivery.deliver_due() == {"failed": 1, "sent": 1}
+        assert "pager plugin bug" in Delivery.get_by_id(bad.id).last_error
+        assert Delivery.get_by_id(good.id).status == "sent"
+
+
+def test_action_pack_links_must_be_web_addresses(app):
+    from marshmallow import ValidationError
+
+    with pytest.raises(ValidationError):
+        channels.ActionPackSettings().load({"text": "x", "links": [
+            {"text": "bad", "url": "javascript:alert(1)"}]})

@@ -306,9 +306,17 @@ class FlagChannel(Channel):
         return f"{subject['type']} {subject['id']}: {settings['key']} = {settings['value']}"
 
 
+def _link_url(value):
+    # Links end up as <a href> in inboxes: only web addresses and site paths, never
+    # javascript: or data: URLs.
+    if not (value.startswith(("http://", "https://")) or
+            (value.startswith("/") and not value.startswith("//"))):
+        raise ValidationError("a link must start with http://, https:// or /")
+
+
 class LinkSchema(Schema):
-    text = fields.String(required=True)
-    url = fields.String(required=True)
+    text = fields.String(required=True, validate=v.Length(min=1, max=200))
+    url = fields.String(required=True, validate=_link_url)
 
 
 class ActionPackSettings(Schema):
