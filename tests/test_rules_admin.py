@@ -83,3 +83,23 @@ def test_what_would_have_fired_page_replays_history(client, app, crm_reps, login
 def test_reps_cannot_open_the_rule_admin(client, org, login):
     login(org.rob)
     assert client.get("/admin/rule_builder/").status_code == 403
+
+
+def test_failed_deliveries_are_listed_and_can_be_retried_from_the_admin(client, app, org,
+                                                                        login):
+    from alignboard.notify import delivery
+    from alignboard.notify.models import Delivery
+
+    with app.app_context():
+        d = delivery.enqueue("webhook", {"url": "http://127.0.0.1:9/x", "timeout": 1},
+                             {"title": "t"}, [])
+        delivery.deliver_due()
+        assert Delivery.get_by_id(d.id).status == "failed"
+    login(org.hr)
+    listing = client.get("/admin/delivery/?flt0_0=failed").get_data(as_text=True)
+    assert "could not be reached" in listing
+    r = client.post("/admin/delivery/action/", data={"action": "retry", "rowid": str(d.id)})
+    assert r.status_code == 302
+    with app.app_context():
+        d = Delivery.get_by_id(d.id)
+        assert (d.status, d.attempts) == ("pending", 0)

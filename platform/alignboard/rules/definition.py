@@ -142,7 +142,9 @@ def _form_fields(form_key):
         return None
     form = Form.get_or_none(Form.key == form_key)
     if form is None:
-        return set()
+        # Rules may be loaded before their form (the seed rules on a fresh install): the
+        # fields are checked once the form exists.
+        return None
     version = (FormVersion.select().where(FormVersion.form == form)
                .order_by(FormVersion.version.desc()).first())
     definition = (version.definition if version else {}) or {}
