@@ -98,13 +98,13 @@ def test_two_weeks_behind_plan_turns_red_and_each_change_is_announced(app, crm_p
             assert colour(w2) == "green"
         finally:
             events.unsubscribe("metric.colour_changed", seen.append)
-        changes = [(e.payload["period_id"], e.payload["old_colour"], e.payload["new_colour"])
+        changes = [(e.payload["period_id"], e.payload["old"], e.payload["new"])
                    for e in seen if e.payload["subject_type"] == "person"]
         # Targets set, nothing won: one week behind is amber, the second one red.
         assert changes == [(w1.id, None, "amber"), (w2.id, None, "red"), (w2.id, "red", "green")]
         last = seen[-1].payload
         assert set(last) >= {"metric", "subject_type", "subject_id", "period_id",
-                             "old_colour", "new_colour", "value", "pace"}
+                             "old", "new", "value", "pace_ratio"}
         assert last["metric"] == "won_value"
 
 

@@ -11,7 +11,7 @@ from .auth import login as auth_login
 log = logging.getLogger(__name__)
 
 # Vertical slices; each package exposes init_app(app, api, admin).
-AREAS = ["org", "records", "connectors", "forms", "metrics", "goals"]
+AREAS = ["org", "records", "connectors", "forms", "metrics", "goals", "notify", "rules"]
 
 
 def create_app(test_config=None):

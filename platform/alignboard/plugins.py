@@ -22,7 +22,7 @@ GROUP = "alignboard"
 
 # Built-in features, registered through the same hooks as third-party plugins.
 BUILTIN = ["alignboard.forms.builtin_types", "alignboard.connectors.builtin",
-           "alignboard.metrics.functions"]
+           "alignboard.metrics.functions", "alignboard.notify.channels"]
 
 
 @dataclass

@@ -19,9 +19,9 @@ def colour_event(metric, key, old, new, state):
     _, subject_type, subject_id, period_id = key
     events.publish("metric.colour_changed", metric=metric.key, metric_id=metric.id,
                    subject_type=subject_type, subject_id=subject_id, period_id=period_id,
-                   old_colour=old, new_colour=new,
+                   old=old, new=new,
                    value=state.value if state else None,
-                   pace=state.pace if state else None)
+                   pace_ratio=state.pace if state else None)
 
 
 def write(engine, keys, publish=True):

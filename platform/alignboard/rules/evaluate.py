@@ -1,0 +1,452 @@
+"""Evaluating rules: facts from events and from the database, matching, episodes, firing.
+
+The same code serves the worker (``LiveSink``: episodes, firings and deliveries in the
+database) and the backtest (``DryRunSink``: all in memory, nothing sent).
+
+Episode logic, for every condition rule: per (rule, subject), when the condition starts to
+hold the rule fires once and the episode opens; while it keeps holding nothing more is sent;
+the first evaluation where it does not hold closes the episode and re-arms the rule.
+"""
+import bisect
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+
+import peewee as pw
+
+from ..db import database, dialect, utcnow
+from ..notify import channels as channel_registry, delivery, recipients as recipient_specs
+from ..org import periods
+from ..org.models import Period, Person, Role, Unit
+from ..records.models import Record
+from . import engine
+from .definition import compile_ruleset, referenced_fields
+from .models import RuleEpisode, RuleFiring, RuleProblem, RuleStreak
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_VAR = re.compile(r"\{(\w+)\}")
+
+
+def write_transaction():
+    """A top-level transaction that will write. On SQLite it takes the write lock at BEGIN
+    (IMMEDIATE): a deferred transaction that reads first and writes later fails at once
+    with "database is locked" when another process wrote in between, instead of waiting."""
+    if dialect() == "sqlite":
+        return database.atomic(lock_type="IMMEDIATE")
+    return database.atomic()
+
+
+class PayloadError(ValueError):
+    """An event lacks a field the rule needs; logged as a problem, the engine goes on."""
+
+
+@dataclass
+class Subject:
+    type: str
+    id: int | None
+    key: str
+    person: Person | None = None
+    unit: Unit | None = None
+
+    def describe(self):
+        if self.person is not None:
+            return {"type": self.type, "id": self.id, "key": self.key,
+                    "login": self.person.login, "name": self.person.name}
+        if self.unit is not None:
+            return {"type": self.type, "id": self.id, "key": self.key,
+                    "unit": self.unit.code, "name": self.unit.name}
+        return {"type": self.type, "id": self.id, "key": self.key}
+
+
+def _person(pid):
+    return Person.get_or_none(Person.id == pid) if pid is not None else None
+
+
+def _need(payload, name, event_name):
+    if payload.get(name) is None:
+        raise PayloadError(f"{event_name} event has no {name!r}")
+    return payload[name]
+
+
+def subject_of_event(name, payload):
+    """Who or what an event is about."""
+    if name == "form.submitted":
+        sid = _need(payload, "submission_id", name)
+        person = _person(_need(payload, "person_id", name))
+        return Subject("submission", sid, f"submission:{sid}", person)
+    if name.startswith("record."):
+        rid = _need(payload, "record_id", name)
+        return Subject("record", rid, f"record:{rid}", _person(payload.get("owner_id")))
+    if name == "metric.colour_changed":
+        stype = _need(payload, "subject_type", name)
+        sid = _need(payload, "subject_id", name)
+        metric = _need(payload, "metric", name)
+        if stype == "unit":
+            unit = Unit.get_or_none(Unit.id == sid)
+            return Subject("unit", sid, f"unit:{sid}:{metric}", unit=unit)
+        return Subject("person", sid, f"person:{sid}:{metric}", _person(sid))
+    pid = _need(payload, "person_id", name)
+    return Subject("person", pid, f"person:{pid}", _person(pid))
+
+
+def person_subject(person):
+    return Subject("person", person.id, f"person:{person.id}", person)
+
+
+def subjects_for(trigger):
+    """People a schedule or absence rule evaluates: the role, optionally one unit's subtree."""
+    spec = trigger.get("subjects") or {}
+    q = (Person.select().join(Role).switch(Person)
+         .where((Role.key == spec.get("role", "rep")) & Person.active))
+    if spec.get("unit"):
+        unit = Unit.get_or_none(Unit.code == spec["unit"])
+        q = q.where(Person.unit.in_(unit.subtree().select(Unit.id))) if unit else q.where(
+            Person.id.is_null())
+    return list(q.order_by(Person.login))
+
+
+def render(template, variables):
+    """Replace ``{name}`` by its value; unknown names stay as they are (no format())."""
+    return TEMPLATE_VAR.sub(lambda m: str(variables.get(m.group(1), m.group(0))), template or "")
+
+
+# --- sinks -----------------------------------------------------------------------------
+
+
+class LiveSink:
+    """Episodes, streaks, firings, deliveries and problems in the database."""
+
+    def episode_step(self, rule, key, matched, at):
+        ep = RuleEpisode.get_or_none((RuleEpisode.rule == rule.id) &
+                                     (RuleEpisode.subject_key == key))
+        if not matched:
+            if ep is not None and ep.open:
+                RuleEpisode.update(open=False, updated_at=utcnow()).where(
+                    RuleEpisode.id == ep.id).execute()
+            return False
+        if ep is None:
+            try:
+                with database.atomic():
+                    RuleEpisode.create(rule=rule.id, subject_key=key, open=True, since=at)
+                return True
+            except pw.IntegrityError:
+                return False
+        # A conditional update: when two workers race, only one opens the episode.
+        return RuleEpisode.update(open=True, since=at, updated_at=utcnow()).where(
+            (RuleEpisode.id == ep.id) & (RuleEpisode.open == False)).execute() == 1  # noqa: E712
+
+    def streak_step(self, rule, key, period_start, held):
+        row, _ = RuleStreak.get_or_create(rule=rule.id, subject_key=key)
+        count = _next_streak(row.last_period_start, row.count, period_start, held,
+                             rule.definition["trigger"].get("period", "week"))
+        row.count = count
+        row.last_period_start = period_start if held else row.last_period_start
+        row.save()
+        return count
+
+    def fire(self, rule, subject, facts, at, day=None, dedupe_key="", event_id=None):
+        try:
+            with database.atomic():
+                firing = RuleFiring.create(
+                    rule=rule.id, rule_version=rule.version, subject_type=subject.type,
+                    subject_id=subject.id, subject_key=subject.key, person=subject.person,
+                    unit=subject.unit, at=at, day=day, facts=facts, event_id=event_id,
+                    dedupe_key=dedupe_key[:300])
+                plan = plan_actions(rule, subject, facts, at, day, firing.id)
+                outcomes = []
+                for step in plan["actions"]:
+                    if step["status"] == "skipped":
+                        outcomes.append(step)
+                        self.problem(rule, f"{step['channel']}: {step['reason']}", event_id)
+                        continue
+                    d = delivery.enqueue(step["channel"], step["settings"], step["message"],
+                                         step["recipient_ids"], firing.id, step["action"])
+                    outcomes.append({"action": step["action"], "channel": step["channel"],
+                                     "status": "queued", "delivery_id": d.id,
+                                     "recipients": step["recipients"]})
+                firing.outcomes, firing.recipients = outcomes, plan["recipients"]
+                firing.save()
+                return firing
+        except pw.IntegrityError:
+            return None  # another worker fired it already
+
+    def problem(self, rule, message, event_id=None):
+        log.warning("rule %s: %s", getattr(rule, "key", None), message)
+        RuleProblem.create(rule=rule.id if rule else None, event_id=event_id,
+                           message=str(message)[:4000])
+
+
+class DryRunSink:
+    """Everything in memory: what would have fired, nothing stored or sent."""
+
+    def __init__(self):
+        self.episodes, self.streaks, self.firings, self.problems = {}, {}, [], []
+
+    def episode_step(self, rule, key, matched, at):
+        was_open = self.episodes.get(key, False)
+        self.episodes[key] = matched
+        return matched and not was_open
+
+    def streak_step(self, rule, key, period_start, held):
+        last, count = self.streaks.get(key, (None, 0))
+        count = _next_streak(last, count, period_start, held,
+                             rule.definition["trigger"].get("period", "week"))
+        self.streaks[key] = (period_start if held else last, count)
+        return count
+
+    def fire(self, rule, subject, facts, at, day=None, dedupe_key="", event_id=None):
+        plan = plan_actions(rule, subject, facts, at, day, None)
+        item = {"rule": rule.key, "subject": subject.person.login if subject.person else
+                subject.key, "subject_type": subject.type,
+                "at": day.isoformat() if day else at.isoformat(),
+                "recipients": plan["recipients"], "facts": facts,
+                "actions": [{"channel": a["channel"], "status": a["status"],
+                             "recipients": a["recipients"], **({"reason": a["reason"]}
+                                                               if "reason" in a else {})}
+                            for a in plan["actions"]]}
+        self.firings.append(item)
+        return item
+
+    def problem(self, rule, message, event_id=None):
+        self.problems.append(str(message))
+
+
+def _next_streak(last_start, count, period_start, held, kind="week"):
+    """The streak after one more observation: +1 in the period right after the last one
+    that held, unchanged within the same period, 1 after a gap, 0 when it does not hold."""
+    if not held:
+        return 0
+    if last_start == period_start:
+        return max(count, 1)
+    if last_start is not None and count:
+        following = periods.bounds(kind, last_start)[1] + timedelta(days=1)
+        if following == period_start:
+            return count + 1
+    return 1
+
+
+# --- actions ---------------------------------------------------------------------------
+
+
+def plan_actions(rule, subject, facts, at, day, firing_id):
+    """Resolve each action's recipients and message; nothing is sent here."""
+    registry = channel_registry.available()
+    variables = dict(facts)
+    trigger = rule.definition.get("trigger", {})
+    variables.update(rule=rule.name, rule_key=rule.key, days=trigger.get("days", ""),
+                     day=day.isoformat() if day else "", at=at.isoformat(timespec="minutes"),
+                     subject_name=(subject.person.name if subject.person else
+                                   subject.unit.name if subject.unit else subject.key),
+                     subject_login=subject.person.login if subject.person else "",
+                     manager_name=(subject.person.manager.name if subject.person
+                                   and subject.person.manager_id else ""))
+    steps, everyone = [], []
+    for i, action in enumerate(rule.definition.get("actions", [])):
+        people, problems = recipient_specs.resolve(action.get("to", []), subject.person,
+                                                   subject.unit)
+        channel = registry.get(action["channel"])
+        logins = [p.login for p in people]
+        step = {"action": i, "channel": action["channel"], "recipients": logins,
+                "recipient_ids": [p.id for p in people], "settings": action.get("settings", {})}
+        if channel is None:
+            step.update(status="skipped", reason=f"channel {action['channel']!r} is not "
+                        "installed")
+        elif channel.needs_recipients and not people:
+            step.update(status="skipped", reason="; ".join(problems) or "no recipient")
+        else:
+            title = render(action.get("title") or "{rule}: {subject_name}", variables)
+            step.update(status="planned", message={
+                "title": title, "body": render(action.get("message", ""), variables),
+                "links": [], "rule": rule.key, "firing_id": firing_id,
+                "day": day.isoformat() if day else at.date().isoformat(),
+                "subject": subject.describe()})
+            everyone += [login for login in logins if login not in everyone]
+        steps.append(step)
+    return {"actions": steps, "recipients": everyone}
+
+
+# --- triggers --------------------------------------------------------------------------
+
+
+def _fact_base(rule, kind, event=None):
+    base = {"kind": kind}
+    if event:
+        base["event"] = event
+    return base
+
+
+def _row_ruleset(rule):
+    """The rule's condition rows alone (without its streak test), for streaks."""
+    d = dict(rule.definition)
+    d["trigger"] = dict(d["trigger"], type="event")
+    return compile_ruleset(d)
+
+
+def _record_filter(trigger, fields_):
+    return all(str((fields_ or {}).get(k)) == str(v) for k, v in trigger.get("where", {}).items())
+
+
+def handle_event(sink, rule, event, as_of=None):
+    """Evaluate one event-driven rule (event, count or streak trigger) on one event."""
+    t = rule.definition["trigger"]
+    payload = event.payload or {}
+    at = event.created_at
+    if t["type"] == "count":
+        return _handle_count(sink, rule, event, as_of)
+    subject = subject_of_event(event.name, payload)
+    facts = _fact_base(rule, t["type"], event.name)
+    facts.update(engine.to_fact(payload, referenced_fields(rule.definition)))
+    if t["type"] == "streak":
+        period_id = payload.get("period_id")
+        period = Period.get_or_none(Period.id == period_id) if period_id else None
+        start = period.start if period else periods.bounds(
+            t.get("period", "week"), at.date())[0]
+        held = engine.match(_row_ruleset(rule), dict(facts, kind="event"))
+        facts["streak"] = sink.streak_step(rule, subject.key, start, held)
+    matched = engine.match(rule.ruleset, facts)
+    if sink.episode_step(rule, subject.key, matched, at):
+        return sink.fire(rule, subject, facts, at, dedupe_key=f"{rule.id}:{subject.key}:"
+                         f"e{event.id}", event_id=event.id)
+    return None
+
+
+def _handle_count(sink, rule, event, as_of=None):
+    t = rule.definition["trigger"]
+    payload = event.payload or {}
+    if payload.get("type") != t["record_type"] or not _record_filter(t, payload.get("fields")):
+        return None
+    subject_rid = _need(payload, "record_id", event.name)
+    owner = _person(payload.get("owner_id"))
+    q = Record.select(Record.id, Record.fields, Record.owner).where(
+        (Record.type == t["record_type"]) & (Record.id <= subject_rid))
+    if t["group_by"] == "owner":
+        if owner is None:
+            raise PayloadError(f"{event.name} event for record {subject_rid} has no owner")
+        q = q.where(Record.owner == owner.id)
+        subject = person_subject(owner)
+        key = f"person:{owner.id}"
+    else:
+        value = (payload.get("fields") or {}).get(t["group_by"])
+        if value in (None, ""):
+            raise PayloadError(f"record {subject_rid} has no {t['group_by']!r}")
+        key = f"{t['record_type']}:{t['group_by']}={value}"
+        subject = Subject("group", None, key, owner)
+    count = sum(1 for r in q if _record_filter(t, r.fields) and (
+        t["group_by"] == "owner" or str((r.fields or {}).get(t["group_by"])) == str(
+            (payload.get("fields") or {}).get(t["group_by"]))))
+    facts = _fact_base(rule, "count", event.name)
+    facts.update(engine.to_fact(payload, referenced_fields(rule.definition)))
+    facts["count"] = count
+    matched = engine.match(rule.ruleset, facts)
+    if sink.episode_step(rule, key, matched, event.created_at):
+        return sink.fire(rule, subject, facts, event.created_at,
+                         dedupe_key=f"{rule.id}:{key}:e{event.id}", event_id=event.id)
+    return None
+
+
+def local_midnight_utc(day):
+    """The instant day ``day`` ends in the configured time zone, as naive UTC."""
+    local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=periods.timezone())
+    return local.astimezone(dt_timezone.utc).replace(tzinfo=None)
+
+
+class History:
+    """The dates of the matching records of an absence rule, per owner, sorted."""
+
+    def __init__(self, trigger):
+        self.dates = {}
+        date_field = trigger.get("date_field", "occurred_at")
+        tz = periods.timezone()
+        q = Record.select(Record.owner, Record.occurred_at, Record.fields).where(
+            (Record.type == trigger["record_type"]) & Record.owner.is_null(False))
+        for r in q:
+            if not _record_filter(trigger, r.fields):
+                continue
+            if date_field == "occurred_at":
+                if r.occurred_at is None:
+                    continue
+                d = r.occurred_at.replace(tzinfo=dt_timezone.utc).astimezone(tz).date()
+            else:
+                raw = (r.fields or {}).get(date_field)
+                try:
+                    d = date.fromisoformat(str(raw)[:10]) if raw else None
+                except ValueError:
+                    d = None
+                if d is None:
+                    continue
+            self.dates.setdefault(r.owner_id, []).append(d)
+        for v in self.dates.values():
+            v.sort()
+
+    def last_on_or_before(self, owner_id, day):
+        dates = self.dates.get(owner_id, [])
+        i = bisect.bisect_right(dates, day)
+        return dates[i - 1] if i else None
+
+
+def absence_day(sink, rule, day, history=None, subjects=None):
+    """Evaluate an absence window at the end of ``day`` for every subject.
+
+    A subject is quiet on D when no matching record falls within D-N+1..D (inclusive).
+    Returns the firings.
+    """
+    t = rule.definition["trigger"]
+    history = history or History(t)
+    subjects = subjects if subjects is not None else subjects_for(t)
+    n = t["days"]
+    at = local_midnight_utc(day)
+    fired = []
+    for person in subjects:
+        last = history.last_on_or_before(person.id, day)
+        quiet = last is None or last < day - timedelta(days=n - 1)
+        facts = {"kind": "absence", "quiet": int(quiet),
+                 "days_quiet": (day - last).days if last else "",
+                 "last_date": last.isoformat() if last else ""}
+        key = f"person:{person.id}"
+        if sink.episode_step(rule, key, engine.match(rule.ruleset, facts), at):
+            f = sink.fire(rule, person_subject(person), facts, at, day=day,
+                          dedupe_key=f"{rule.id}:{key}:d{day.isoformat()}")
+            if f is not None:
+                fired.append(f)
+    return fired
+
+
+def schedule_occurrence(sink, rule, local_at, subjects=None):
+    """Fire a schedule rule's occurrence (a local wall time) for each matching subject."""
+    t = rule.definition["trigger"]
+    subjects = subjects if subjects is not None else subjects_for(t)
+    at = local_at.replace(tzinfo=periods.timezone()).astimezone(dt_timezone.utc).replace(
+        tzinfo=None)
+    since = at - timedelta(days=7)
+    counts = dict(Record.select(Record.owner, pw.fn.COUNT(Record.id)).where(
+        (Record.occurred_at > since) & (Record.occurred_at <= at)).group_by(Record.owner)
+        .tuples())
+    fired = []
+    for person in subjects:
+        facts = {"kind": "schedule", "records_7d": counts.get(person.id, 0)}
+        if engine.match(rule.ruleset, facts):
+            f = sink.fire(rule, person_subject(person), facts, at, day=local_at.date(),
+                          dedupe_key=f"{rule.id}:person:{person.id}:t{local_at.isoformat()}")
+            if f is not None:
+                fired.append(f)
+    return fired
+
+
+def on_event(sink, rules, event):
+    """Run every enabled event-driven rule listening to ``event.name``; a failing rule is
+    logged as a problem and the others still run. Returns the firings."""
+    fired = []
+    for rule in rules:
+        t = rule.definition.get("trigger", {})
+        if t.get("type") not in ("event", "count", "streak") or t.get("event") != event.name:
+            continue
+        try:
+            with database.atomic():
+                f = handle_event(sink, rule, event)
+            if f is not None:
+                fired.append(f)
+        except Exception as exc:
+            sink.problem(rule, f"event {event.name} #{event.id}: {exc}", event.id)
+    return fired

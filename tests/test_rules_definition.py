@@ -1,0 +1,97 @@
+"""Rule definitions: refused on save with a reason; conditions compile to durable_rules."""
+import pytest
+
+from alignboard.rules import definition
+from alignboard.rules.definition import RuleDefinitionError
+
+VISIT = {"key": "visit", "name": "Visit",
+         "trigger": {"type": "event", "event": "form.submitted", "form_key": "visit_log"},
+         "conditions": {"match": "any", "rows": [
+             {"field": "data.duration_minutes", "op": "lt", "value": 30},
+             {"field": "data.location", "op": "empty"}]},
+         "actions": [{"channel": "flag", "settings": {"key": "valid", "value": "no"}}]}
+
+
+def errors_of(app, d):
+    with app.app_context():
+        with pytest.raises(RuleDefinitionError) as exc:
+            definition.save(d)
+        return exc.value.errors
+
+
+def test_conditions_compile_to_a_durable_rules_ruleset(app, org):
+    with app.app_context():
+        rule = definition.save(VISIT)
+    assert rule.ruleset == {"r": {"all": [{"m": {"$and": [
+        {"kind": "event"}, {"event": "form.submitted"}, {"form_key": "visit_log"},
+        {"$or": [{"$lt": {"data__duration_minutes": 30}}, {"data__location": ""}]}]}}],
+        "run": "fire"}}
+    assert rule.version == 1 and rule.trigger_type == "event"
+
+
+def test_a_changed_definition_gets_a_new_version_an_identical_one_does_not(app, org):
+    with app.app_context():
+        definition.save(VISIT)
+        assert definition.save(VISIT).version == 1
+        changed = dict(VISIT, conditions={"match": "all", "rows": [
+            {"field": "data.duration_minutes", "op": "lt", "value": 20}]})
+        assert definition.save(changed).version == 2
+
+
+def test_unknown_field_is_refused(app, org):
+    d = dict(VISIT, trigger={"type": "event", "event": "metric.colour_changed"},
+             conditions={"rows": [{"field": "colour", "op": "eq", "value": "red"}]})
+    assert "unknown field 'colour'" in " ".join(errors_of(app, d)["conditions.rows.0.field"])
+
+
+def test_unknown_record_field_is_refused(app, org):
+    d = dict(VISIT, trigger={"type": "absence", "record_type": "deal", "days": 14,
+                             "date_field": "signed_on"}, conditions={"rows": []})
+    assert "no field 'signed_on'" in " ".join(errors_of(app, d)["trigger"])
+
+
+def test_invalid_cron_is_refused(app, org):
+    d = dict(VISIT, trigger={"type": "schedule", "cron": "0 15 * *"}, conditions={})
+    assert "5 fields" in errors_of(app, d)["trigger.cron"][0]
+    d["trigger"]["cron"] = "0 15 * * fri"
+    assert "invalid cron" in errors_of(app, d)["trigger.cron"][0]
+
+
+def test_recipient_that_resolves_to_nobody_is_refused(app, org):
+    d = dict(VISIT, actions=[{"channel": "inbox", "to": ["role:ghost"]}])
+    assert errors_of(app, d)["actions.0.to.0"] == ["no role 'ghost'"]
+    with app.app_context():
+        from alignboard.org.models import Person
+        Person.update(active=False).where(Person.login == "exec").execute()
+    d = dict(VISIT, actions=[{"channel": "inbox", "to": ["role:exec"]}])
+    assert "resolves to nobody" in errors_of(app, d)["actions.0.to.0"][0]
+
+
+def test_unknown_channel_missing_recipients_and_bad_settings_are_refused(app, org):
+    d = dict(VISIT, actions=[{"channel": "pager", "to": ["subject"]},
+                             {"channel": "inbox"},
+                             {"channel": "webhook", "settings": {"url": "ftp://x"}}])
+    errors = errors_of(app, d)
+    assert "unknown channel 'pager'" in errors["actions.0.channel"][0]
+    assert errors["actions.1.to"] == ["pick at least one recipient"]
+    assert "actions.2.settings.url" in errors
+
+
+def test_numeric_operator_needs_a_number_and_nothing_is_stored(app, org):
+    from alignboard.rules.models import Rule
+
+    d = dict(VISIT, conditions={"rows": [{"field": "data.duration_minutes", "op": "lt",
+                                          "value": "thirty"}]})
+    assert errors_of(app, d)["conditions.rows.0.value"] == ["lt needs a number"]
+    with app.app_context():
+        assert Rule.select().count() == 0
+
+
+def test_api_saves_and_refuses_rules_for_hr_only(client, org, auth):
+    ok = client.post("/api/v1/rules/", json=VISIT, headers=auth(org.hr))
+    assert ok.status_code == 200 and ok.get_json()["ruleset"]["r"]["run"] == "fire"
+    bad = client.post("/api/v1/rules/", json=dict(VISIT, key="Bad Key"), headers=auth(org.hr))
+    assert bad.status_code == 422 and "key" in bad.get_json()["errors"]
+    assert client.post("/api/v1/rules/", json=VISIT, headers=auth(org.rob)).status_code == 403
+    vocab = client.get("/api/v1/rules/vocabulary", headers=auth(org.rob)).get_json()
+    assert vocab["operators"]["contains_any"]["label_zh"] == "包含任一词"
