@@ -52,7 +52,11 @@ class BaseModel(peewee.Model):
 def open_database(url):
     """Return an unconnected peewee database for ``url`` (sqlite:/// or postgresql://)."""
     if url.startswith("sqlite"):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+        # Every transaction takes the write lock when it begins. A deferred transaction that
+        # reads and then writes fails at once ("database is locked") when another process
+        # committed in between, since WAL cannot wait it out; an immediate one waits for
+        # the busy timeout instead. Writers are serialised by SQLite anyway.
+        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE")
     if url.startswith(("postgres://", "postgresql://")):
         return connect(url)
     raise ValueError(

@@ -30,6 +30,16 @@ PERIOD_KINDS = ("week", "month", "quarter", "year")
 TOP = {"key", "title", "description", "access", "frequency", "edit", "visit_rule", "fields"}
 # Values the server derives for a form with a visit rule; no field may use these keys.
 DERIVED_KEYS = ("duration_minutes", "valid")
+
+
+def data_keys(definition):
+    """Keys a submission's ``data`` may hold under ``definition``: its fields, plus the
+    values the form derives (a visit's ``duration_minutes`` and ``valid``)."""
+    keys = {f.get("key") for f in definition.get("fields", [])
+            if isinstance(f, dict) and f.get("key")}
+    if definition.get("visit_rule"):
+        keys.update(DERIVED_KEYS)
+    return keys
 MAX_FIELDS = 200
 
 

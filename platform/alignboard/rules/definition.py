@@ -135,8 +135,10 @@ def _known_record_fields(record_type):
 
 
 def _form_fields(form_key):
-    """Field keys of a form's current version, or None when forms are not installed."""
+    """Keys a submission of the form's current version holds (derived values included), or
+    None when forms are not installed."""
     try:
+        from ..forms.definition import data_keys
         from ..forms.models import Form, FormVersion
     except ImportError:
         return None
@@ -147,8 +149,7 @@ def _form_fields(form_key):
         return None
     version = (FormVersion.select().where(FormVersion.form == form)
                .order_by(FormVersion.version.desc()).first())
-    definition = (version.definition if version else {}) or {}
-    return {f.get("key") for f in definition.get("fields", []) if isinstance(f, dict)}
+    return data_keys((version.definition if version else {}) or {})
 
 
 def _metric_keys():
