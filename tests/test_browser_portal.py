@@ -28,3 +28,26 @@ def test_switching_to_chinese_in_the_browser(phone, live_server, org, browser_lo
         phone.select_option("select[name=locale]", "zh_CN")
     assert "你好" in phone.inner_text("main")
     phone.screenshot(path="/tmp/alignboard-home-zh.png")
+
+
+def test_manager_metrics_card_fits_a_phone(phone, live_server, app, deals, won_value,
+                                           browser_login):
+    from alignboard.metrics.api import set_target
+    from alignboard.org.models import Period
+
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1"))
+        # Demo-sized numbers: seven-digit targets are what overflowed a phone before.
+        set_target("won_value", "unit", deals.org.team_a.id, q1.id, 2500000)
+        set_target("won_value", "person", deals.org.mia.id, q1.id, 1250000)
+    browser_login(phone, "mia")
+    assert phone.locator("#my-metrics tr[data-colour]").count() > 0
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # Every cell stays inside the card: none is cut off or needs a sideways scroll.
+    overflow = phone.evaluate("""() => {
+        const card = document.querySelector('#my-metrics').getBoundingClientRect();
+        return [...document.querySelectorAll('#my-metrics th, #my-metrics td')]
+            .filter(c => c.getBoundingClientRect().right > card.right + 1)
+            .map(c => c.innerText);
+    }""")
+    assert overflow == []

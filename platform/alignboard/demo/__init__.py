@@ -154,8 +154,7 @@ def load(password=DEMO_PASSWORD, echo=print, runner=None, metrics=True):
         from ..goals import demo as goals_demo
         from ..metrics import demo as metrics_demo
 
-        summary = metrics_demo.install(echo=echo)
-        echo(f"metrics: {summary}")
+        metrics_demo.install(echo=echo)
         goals_demo.install(echo=echo)
     return Person.select().count()
 
