@@ -56,6 +56,10 @@ def test_demo_loads_the_crm_sample_through_csv_connections_once(app, runner, shi
         assert {m.key for m in Metric.select()} >= {"won_value", "collections"}
         assert MetricValue.select().where(MetricValue.colour == "red").exists()
         assert Objective.select().exists()
+        from alignboard.forms.models import Form, FormVersion
+        assert {f.key for f in Form.select()} >= {"weekly_report", "visit_log", "kr_checkin",
+                                                  "target_adjustment", "objective"}
+        assert FormVersion.select().count() == Form.select().count()  # no version added
         assert Person.select().count() == 44
         assert Record.select().count() == 8885
         last = list(SyncRun.select().order_by(SyncRun.id))[-2:]

@@ -149,6 +149,7 @@ def load(password=DEMO_PASSWORD, echo=print, runner=None, metrics=True):
     metrics, targets, colour rules and goals; safe to run twice."""
     _require_csv()  # before anything is written
     load_org(password, echo)
+    load_forms(echo)
     load_connections(echo, runner)
     if metrics:
         from ..goals import demo as goals_demo
@@ -157,6 +158,23 @@ def load(password=DEMO_PASSWORD, echo=print, runner=None, metrics=True):
         metrics_demo.install(echo=echo)
         goals_demo.install(echo=echo)
     return Person.select().count()
+
+
+def load_forms(echo=print):
+    """The seed form templates of the repository's forms/ folder (weekly report, visit log,
+    key-result check-in, target adjustment, objective), as `alignboard forms
+    load-templates` loads them."""
+    from ..forms import store
+    from ..forms.cli import templates_dir
+
+    folder = templates_dir()
+    if not folder.is_dir():
+        echo(f"forms: no templates folder at {folder}; skipped")
+        return
+    for path in sorted(folder.glob("*.yaml")):
+        form, version, created = store.import_text(path.read_bytes(), path.name)
+        echo(f"form {form.key}: {'created' if created else 'loaded'} "
+             f"(version {version.version})")
 
 
 def load_org(password=DEMO_PASSWORD, echo=print):
