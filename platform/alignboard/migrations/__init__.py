@@ -28,6 +28,16 @@ def frozen_base(db):
     return Base
 
 
+def existing_table(base, table_name):
+    """A stand-in model for a table an earlier migration made, so that a migration's new
+    tables can point foreign keys at it without redefining its columns."""
+    class Meta:
+        pass
+    Meta.table_name = table_name
+    return type(table_name.title().replace("_", ""), (base,), {"Meta": Meta,
+                                                                "__module__": __name__})
+
+
 def _table(db):
     class SchemaMigration(peewee.Model):
         name = peewee.CharField(max_length=200, unique=True)

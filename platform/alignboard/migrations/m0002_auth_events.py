@@ -4,16 +4,13 @@ import peewee as pw
 from playhouse.migrate import migrate
 
 from ..db import utcnow
-from . import frozen_base
-from . import frozen_base
+from . import existing_table, frozen_base
 
 
 def up(db, migrator):
     Base = frozen_base(db)
 
-    class Person(Base):
-        class Meta:
-            table_name = "person"
+    Person = existing_table(Base, "person")
 
     class ApiToken(Base):
         person = pw.ForeignKeyField(Person, backref="tokens", on_delete="CASCADE")

@@ -2,15 +2,13 @@
 import peewee as pw
 
 from ..db import JSONField, utcnow
-from . import frozen_base
+from . import existing_table, frozen_base
 
 
 def up(db, migrator):
     Base = frozen_base(db)
 
-    class Person(Base):
-        class Meta:
-            table_name = "person"
+    Person = existing_table(Base, "person")
 
     class Record(Base):
         connection_id = pw.IntegerField(null=True, index=True)

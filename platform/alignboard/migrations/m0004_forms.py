@@ -2,21 +2,15 @@
 import peewee as pw
 
 from ..db import JSONField, utcnow
+from . import existing_table, frozen_base
 
 
 def up(db, migrator):
-    class Base(pw.Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base = frozen_base(db)
 
-    class Person(Base):
-        class Meta:
-            table_name = "person"
+    Person = existing_table(Base, "person")
 
-    class Period(Base):
-        class Meta:
-            table_name = "period"
+    Period = existing_table(Base, "period")
 
     class Form(Base):
         key = pw.CharField(max_length=64, unique=True)

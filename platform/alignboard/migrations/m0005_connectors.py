@@ -2,13 +2,11 @@
 import peewee as pw
 
 from ..db import JSONField, utcnow
+from . import frozen_base
 
 
 def up(db, migrator):
-    class Base(pw.Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base = frozen_base(db)
 
     class Connection(Base):
         name = pw.CharField(max_length=100, unique=True)

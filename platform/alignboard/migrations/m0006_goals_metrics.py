@@ -2,25 +2,17 @@
 import peewee as pw
 
 from ..db import JSONField, utcnow
+from . import existing_table, frozen_base
 
 
 def up(db, migrator):
-    class Base(pw.Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base = frozen_base(db)
 
-    class Person(Base):
-        class Meta:
-            table_name = "person"
+    Person = existing_table(Base, "person")
 
-    class Unit(Base):
-        class Meta:
-            table_name = "unit"
+    Unit = existing_table(Base, "unit")
 
-    class Period(Base):
-        class Meta:
-            table_name = "period"
+    Period = existing_table(Base, "period")
 
     class Metric(Base):
         key = pw.CharField(max_length=64, unique=True)

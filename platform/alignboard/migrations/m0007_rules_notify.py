@@ -3,21 +3,15 @@ notifications (inbox, delivery queue, form tasks, subject flags)."""
 import peewee as pw
 
 from ..db import JSONField, utcnow
+from . import existing_table, frozen_base
 
 
 def up(db, migrator):
-    class Base(pw.Model):
-        class Meta:
-            database = db
-            legacy_table_names = False
+    Base = frozen_base(db)
 
-    class Person(Base):
-        class Meta:
-            table_name = "person"
+    Person = existing_table(Base, "person")
 
-    class Unit(Base):
-        class Meta:
-            table_name = "unit"
+    Unit = existing_table(Base, "unit")
 
     class Rule(Base):
         key = pw.CharField(max_length=100, unique=True)
