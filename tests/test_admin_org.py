@@ -80,3 +80,11 @@ def test_admin_speaks_chinese_when_chosen(client, org, login):
     client.post("/language", data={"locale": "zh_CN", "next": "/admin/person/"})
     page = client.get("/admin/person/").data.decode()
     assert "组织" in page and "人员" in page
+
+
+def test_custom_admin_pages_show_one_heading(client, org, login):
+    login(org.hr)
+    for url in ("/admin/org_import/", "/admin/rule_builder/", "/admin/connections/"):
+        page = client.get(url).get_data(as_text=True)
+        # Flask-Admin's generic title is an <h4 class="mb-4">; these pages have their own.
+        assert page.count("<h1") == 1 and '<h4 class="mb-4">' not in page, url
