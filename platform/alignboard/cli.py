@@ -185,7 +185,7 @@ def plugins_command():
               help="do not run the scheduler (run it in exactly one worker)")
 @with_appcontext
 def worker(workers, no_periodic):
-    """Run the task queue worker: queued syncs and every schedule (huey consumer)."""
+    """Run the task queue worker: queued syncs, schedules and the rules (huey consumer)."""
     from . import tasks
 
     try:

@@ -139,6 +139,13 @@ def enqueue(name, **kwargs):
     return huey_for().alignboard_dispatch(name, kwargs)
 
 
+def enqueue_in(seconds, name, **kwargs):
+    """Queue the task ``name`` to run ``seconds`` from now (not before)."""
+    if name not in _tasks:
+        raise KeyError(f"no task named {name!r}; registered: {', '.join(sorted(_tasks))}")
+    return huey_for().alignboard_dispatch.schedule(args=(name, kwargs), delay=seconds)
+
+
 def _app():
     global _worker_app
     if has_app_context():

@@ -7,8 +7,9 @@ nobody and taken again. Events are taken in outbox order. The web process only w
 outbox (``events.publish``) and never waits for a rule.
 
 Entry points: ``run_once()`` (one pass: events, ``scheduler.run_due``, deliveries) and
-``run_forever()``; on the command line ``alignboard rules worker [--once]``. A task queue can
-call ``run_once`` from a periodic task instead of running the loop.
+``run_forever()``; on the command line ``alignboard rules worker [--once]``. The task queue
+calls ``run_once`` from its tasks (``rules/jobs.py``), so ``alignboard worker`` runs the rules
+without this loop.
 """
 import logging
 import os
