@@ -1,5 +1,6 @@
 """`alignboard demo`: the CRM company's org through the importer, its data through the csv
 connector and its mapping."""
+import json
 from datetime import datetime
 
 from alignboard.cli import main
@@ -64,6 +65,22 @@ def test_demo_loads_the_crm_sample_through_csv_connections_once(app, runner, shi
         assert Record.select().count() == 8885
         last = list(SyncRun.select().order_by(SyncRun.id))[-2:]
         assert [(r.created, r.updated) for r in last] == [(0, 0), (0, 0)]
+        from alignboard.rules.models import Rule
+        rules = {r.key: r for r in Rule.select()}
+        assert len(rules) == 7 and rules["no-new-customer-14d"].enabled
+        assert {r.version for r in rules.values()} == {1}  # loading again adds no version
+    # The shipped rule over the CRM sample: who would have had a meeting reminder in Q1 2017.
+    backtest = runner.invoke(main, ["rules", "backtest", "no-new-customer-14d",
+                                    "--from", "2017-01-01", "--to", "2017-03-31", "--json"])
+    assert backtest.exit_code == 0, backtest.output
+    firings = [json.loads(line) for line in backtest.output.splitlines()]
+    assert firings and all(f["rule"] == "no-new-customer-14d" for f in firings)
+    with app.app_context():
+        managers = {p.login: p.manager.login for p in Person.select().where(
+            Person.manager.is_null(False))}
+    for f in firings:
+        assert f["recipients"] == [managers[f["subject"]]]
+        assert "2017-01-01" <= f["at"][:10] <= "2017-03-31"
 
 
 def test_demo_without_the_csv_plugin_says_what_to_install(app, runner):

@@ -157,7 +157,22 @@ def load(password=DEMO_PASSWORD, echo=print, runner=None, metrics=True):
 
         metrics_demo.install(echo=echo)
         goals_demo.install(echo=echo)
+        load_rules(echo)
     return Person.select().count()
+
+
+def load_rules(echo=print):
+    """The seed rules of the repository's rules/ folder, among them "no new customer for 14
+    days" over the CRM deals; loaded after the metrics that some of them read."""
+    from ..rules.yamlio import load, templates_dir
+
+    folder = templates_dir()
+    if not folder.is_dir():
+        echo(f"rules: no templates folder at {folder}; skipped")
+        return
+    for rule in load(folder):
+        echo(f"rule {rule.key}: version {rule.version}, "
+             f"{'enabled' if rule.enabled else 'disabled'}")
 
 
 def load_forms(echo=print):
