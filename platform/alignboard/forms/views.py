@@ -162,10 +162,47 @@ def _ctx(form=None, submission=None):
                    submission_id=submission.id if submission else None)
 
 
-def overview(person):
-    """What the list page and the home card show."""
-    forms = fillable_forms(person)
-    due = []
+# Other areas add what a person is due to fill (e.g. the form tasks rules create):
+# providers fn(person) -> [{"form_key", "title", "due_date" (a date), "overdue" (bool)}].
+# The forms area never imports them; they register themselves here (see notify.form_tasks).
+DUE_TASKS = []
+
+
+def add_due_tasks(provider):
+    """Register a ``DUE_TASKS`` provider once (``init_app`` runs for every app made)."""
+    if provider not in DUE_TASKS:
+        DUE_TASKS.append(provider)
+
+
+def due_tasks(person):
+    """Every provider's tasks for ``person``; a provider that fails is logged and skipped,
+    so that a broken area never takes the rep's forms page down."""
+    tasks = []
+    for provider in list(DUE_TASKS):
+        try:
+            found = list(provider(person) or [])
+        except Exception:
+            log.exception("due-task provider %r failed for person %s", provider, person.id)
+            continue
+        for task in found:
+            # Rows are sorted and linked by these two: one without them is dropped.
+            if task.get("form_key") and task.get("due_date"):
+                tasks.append(task)
+            else:
+                log.warning("due-task provider %r gave a task without form_key or "
+                            "due_date: %r", provider, task)
+    return tasks
+
+
+def due_rows(person, forms):
+    """The "Due this period" rows: once-per-period forms not yet sent this period, merged
+    with the tasks of ``DUE_TASKS`` (one row per form; the earliest due date wins).
+
+    Each row: ``form`` (None when the person may not fill it: no link), ``key``, ``title``
+    (a task's own title, else None for the form's title), ``period``, ``due_date``,
+    ``overdue``.
+    """
+    rows = {}
     for form in forms:
         d = form.definition
         if (d.get("frequency") or {}).get("kind") == "once_per_period":
@@ -173,7 +210,31 @@ def overview(person):
             sent = existing_for_period(form, person, period).where(
                 Submission.status == "submitted").exists()
             if not sent:
-                due.append((form, period))
+                rows[form.key] = {"form": form, "key": form.key, "title": None,
+                                  "period": period, "due_date": None, "overdue": False}
+    fillable = {form.key: form for form in forms}
+    today = org_periods.today()
+    for task in sorted(due_tasks(person), key=lambda t: t["due_date"]):
+        key = task["form_key"]
+        row = rows.get(key)
+        if row is None:
+            # A task of a form that is closed, deleted or not for this person still
+            # shows (someone expects it done) but without a link that would answer 403/404.
+            row = rows[key] = {"form": fillable.get(key), "key": key, "title": None,
+                               "period": None, "due_date": None, "overdue": False}
+        if row["due_date"] is None:
+            row["title"] = task.get("title") or None
+            row["due_date"] = task["due_date"]
+            row["overdue"] = task.get("overdue", task["due_date"] < today)
+    # Soonest first; rows without a date keep the forms' order after them.
+    return sorted(rows.values(), key=lambda r: (r["due_date"] is None,
+                                                r["due_date"] or today))
+
+
+def overview(person):
+    """What the list page and the home card show."""
+    forms = fillable_forms(person)
+    due = due_rows(person, forms)
     drafts = list(Submission.select().where((Submission.person == person.id)
                                             & (Submission.status == "draft"))
                   .order_by(Submission.updated_at.desc()))

@@ -30,6 +30,7 @@ from marshmallow import Schema, ValidationError, fields, validate as v
 
 from ..db import utcnow
 from ..hookspecs import hookimpl
+from . import form_tasks
 from .models import FormTask, Notification, SubjectFlag
 
 log = logging.getLogger(__name__)
@@ -255,7 +256,8 @@ class FormTaskSettings(Schema):
 
 
 class FormTaskChannel(Channel):
-    """Creates a form task due for each recipient (due today + ``due_in_days``, local)."""
+    """Creates a form task due for each recipient (due today + ``due_in_days``, local);
+    it shows on their /my/forms page until they send the form (see ``form_tasks``)."""
     key, title = "form_task", "Create a form task"
     Settings = FormTaskSettings
 
@@ -270,14 +272,18 @@ class FormTaskChannel(Channel):
             except ValueError:
                 pass
         due = base + timedelta(days=settings.get("due_in_days", 0))
-        made = 0
+        made = done = 0
         for person in recipients:
             _, created = FormTask.get_or_create(
                 person=person, form_key=settings["form_key"], due_date=due,
                 defaults={"title": message.get("title", "")[:300],
                           "firing_id": message.get("firing_id")})
             made += created
-        return f"{made} task(s) due {due.isoformat()}"
+            # Someone who already sent the form (the weekly report on Wednesday) gets
+            # the task closed at once, not a reminder of work done.
+            done += form_tasks.close_covered(person.id, settings["form_key"])
+        result = f"{made} task(s) due {due.isoformat()}"
+        return f"{result}, {done} already done" if done else result
 
 
 class FlagSettings(Schema):
