@@ -2,7 +2,6 @@
 a real `alignboard worker` process firing a rule, and no event processed twice when two
 queue workers (Redis) take passes at once."""
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from alignboard.db import database
 from alignboard.notify.models import Notification
 from alignboard.rules import jobs
 from alignboard.rules.models import RuleEventClaim, RuleFiring
+from fixtures.processes import stop
 
 THANKS = {"key": "thanks", "name": "Thanks",
           "trigger": {"type": "event", "event": "form.submitted"},
@@ -172,9 +172,4 @@ def test_alignboard_worker_process_fires_a_rule_within_seconds(app, org, make_ru
                 time.sleep(0.2)
             assert Notification.get().person_id == org.rob.id
     finally:
-        worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker)

@@ -100,9 +100,10 @@ def test_alignboard_worker_process_runs_a_queued_sync(app, org, csv_connection, 
     """A real `alignboard worker` process takes the task from the SQLite queue."""
     import json
     import os
-    import signal
     import subprocess
     import sys
+
+    from fixtures.processes import stop
 
     from alignboard.connectors.models import SyncRun
 
@@ -124,9 +125,4 @@ def test_alignboard_worker_process_runs_a_queued_sync(app, org, csv_connection, 
             run = SyncRun.get_by_id(run_id)
         assert (run.trigger, run.status, run.created) == ("api", "succeeded", 4)
     finally:
-        worker.send_signal(signal.SIGINT)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker)
