@@ -53,6 +53,20 @@ def test_conditions_classify_and_compare_numbers_as_numbers():
     assert m.apply({"id": "4", "s": "Open", "a": ""}).type == "lead"
 
 
+def test_conditions_compare_an_unconverted_amount_as_a_number():
+    """The amount stays text ("9000"): as text, "9000" > "50000" would be true."""
+    m = Mapping({"external_id": "id", "type": "deal",
+                 "fields": [{"source": "a", "target": "amount"}],
+                 "conditions": [{"type": "collection", "when": [
+                     {"field": "amount", "op": ">", "value": "50000"}]},
+                     {"type": "exact", "when": [{"field": "amount", "op": "==", "value": "123"}]},
+                     {"type": "small", "when": [{"field": "amount", "op": "<=", "value": "10"}]}]})
+    assert m.apply({"id": "1", "a": "9000"}).type == "deal"
+    assert m.apply({"id": "2", "a": "100000"}).type == "collection"
+    assert m.apply({"id": "3", "a": "123.0"}).type == "exact"
+    assert m.apply({"id": "4", "a": "9"}).type == "small"
+
+
 def test_every_problem_of_a_row_is_named():
     m = Mapping({"external_id": "id", "type": "deal",
                  "fields": [{"source": "a", "target": "amount", "convert": "number"},

@@ -4,8 +4,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+from marshmallow import ValidationError
+
 from alignboard import events
-from alignboard.connectors import sync
+from alignboard.connectors import service, sync
 from alignboard.connectors.models import Connection, SyncFailure, SyncRun
 from alignboard.records.models import Record, RecordVersion
 
@@ -187,6 +190,19 @@ def test_schedule_picks_connections_whose_interval_has_passed(app, org, csv_conn
         c.save()
         assert sync.due() == []
         assert [x.id for x in sync.due(utcnow() + timedelta(minutes=1))] == [c.id]
+
+
+def test_push_connections_refuse_a_schedule_and_are_never_due(app, org, shipped):
+    with app.app_context():
+        with pytest.raises(ValidationError, match="cannot run on a schedule"):
+            service.create("hook", "webhook", {}, schedule_minutes=5)
+        c = service.create("hook", "webhook", {})
+        with pytest.raises(ValidationError, match="cannot run on a schedule"):
+            service.update(c, schedule_minutes=1)
+        service.update(c, schedule_minutes=0)
+        # A schedule stored before the check existed must not make the worker fail it.
+        Connection.update(schedule_minutes=1).where(Connection.id == c.id).execute()
+        assert sync.due() == []
 
 
 def test_ctrl_c_marks_the_run_interrupted_and_the_next_run_resumes(

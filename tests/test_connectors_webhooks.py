@@ -1,9 +1,11 @@
 """The per-connection webhook URL: HMAC signature, replay protection, rows via the mapping."""
 import json
 import time
+from datetime import timedelta
 
 from alignboard.connectors import base, secrets, service
-from alignboard.connectors.models import Connection, SyncRun
+from alignboard.connectors.models import Connection, SyncRun, WebhookDelivery
+from alignboard.db import utcnow
 from alignboard.records.models import Record
 
 MAPPING = {"external_id": "id", "type": "visit",
@@ -56,6 +58,32 @@ def test_replayed_delivery_is_refused(app, client, org, shipped):
     assert post(client, cid, body, secret).status_code == 200
     again = post(client, cid, body, secret)
     assert again.status_code == 409 and "replay refused" in again.get_json()["message"]
+
+
+def test_captured_delivery_resent_under_a_new_delivery_id_is_refused(app, client, org,
+                                                                      shipped):
+    """The delivery header is not signed: the repeated signature marks the replay."""
+    cid, secret = setup(app)
+    ts = str(int(time.time()))
+    old = {"items": [{"id": "v1", "minutes": "10"}]}
+    assert post(client, cid, old, secret, timestamp=ts, delivery="d-old").status_code == 200
+    new = {"items": [{"id": "v1", "minutes": "20"}]}
+    assert post(client, cid, new, secret, delivery="d-new").status_code == 200
+    again = post(client, cid, old, secret, timestamp=ts, delivery="d-forged")
+    assert again.status_code == 409 and "replay refused" in again.get_json()["message"]
+    with app.app_context():
+        assert Record.get().fields == {"minutes": 20.0}
+
+
+def test_delivery_keys_older_than_the_signature_window_are_pruned(app, client, org, shipped):
+    cid, secret = setup(app)
+    assert post(client, cid, {"items": [{"id": "v1"}]}, secret, delivery="d-1").status_code == 200
+    with app.app_context():
+        WebhookDelivery.update(received_at=utcnow() - timedelta(hours=1)).execute()
+    assert post(client, cid, {"items": [{"id": "v2"}]}, secret, delivery="d-2").status_code == 200
+    with app.app_context():
+        kept = {d.delivery_id for d in WebhookDelivery.select()}
+    assert "d-1" not in kept and "d-2" in kept
 
 
 def test_stale_timestamp_is_refused_even_with_a_valid_signature(app, client, org, shipped):

@@ -33,7 +33,8 @@ def test_page_number_paging_with_auth_header_and_nested_fields(app, org, shipped
     source.route("GET", "/deals", deals)
     result = run(app, make(app, source, pagination="page", page_size=2))
     assert (result.status, result.created) == ("succeeded", 5), result.message
-    assert [r.query["page"] for r in source.hits("/deals")] == ["1", "2", "3"]
+    # The short third page does not end the pull: the empty fourth one does.
+    assert [r.query["page"] for r in source.hits("/deals")] == ["1", "2", "3", "4"]
     with app.app_context():
         rec = Record.get(Record.external_id == "R3")
         assert rec.owner_id == org.rob.id and rec.fields == {"amount": 30.0,
@@ -45,7 +46,26 @@ def test_offset_paging(app, org, shipped, source):
         int(req.query["offset"]):int(req.query["offset"]) + int(req.query["page_size"])]}))
     result = run(app, make(app, source, pagination="offset", page_size=3))
     assert result.created == 5
-    assert [r.query["offset"] for r in source.hits("/deals")] == ["0", "3"]
+    assert [r.query["offset"] for r in source.hits("/deals")] == ["0", "3", "5"]
+
+
+def test_page_paging_reads_every_page_of_a_server_capping_the_page_size(app, org, shipped,
+                                                                        source):
+    """Asked for 100 rows a page, the server sends at most 2: each page is short."""
+    def deals(req):
+        page, size = int(req.query["page"]), min(int(req.query["page_size"]), 2)
+        return 200, {"data": ITEMS[(page - 1) * size:page * size]}
+    source.route("GET", "/deals", deals)
+    result = run(app, make(app, source, pagination="page", page_size=100))
+    assert (result.status, result.created) == ("succeeded", 5), result.message
+
+
+def test_offset_paging_reads_every_page_of_a_server_capping_the_page_size(app, org, shipped,
+                                                                          source):
+    source.route("GET", "/deals", lambda req: (200, {"data": ITEMS[
+        int(req.query["offset"]):int(req.query["offset"]) + 2]}))
+    result = run(app, make(app, source, pagination="offset", page_size=50))
+    assert (result.status, result.created) == ("succeeded", 5), result.message
 
 
 def test_cursor_paging(app, org, shipped, source):
@@ -68,6 +88,17 @@ def test_next_link_paging_from_the_link_header(app, org, shipped, source):
     source.route("GET", "/deals", deals)
     result = run(app, make(app, source, pagination="next_link", next_path=""))
     assert result.created == 5 and len(source.hits("/deals")) == 3
+
+
+def test_next_link_paging_follows_a_relative_link_from_the_body(app, org, shipped, source):
+    def deals(req):
+        start = int(req.query.get("from", "0"))
+        nxt = f"/deals?from={start + 2}" if start + 2 < len(ITEMS) else None
+        return 200, {"data": ITEMS[start:start + 2], "links": {"next": nxt}}
+    source.route("GET", "/deals", deals)
+    result = run(app, make(app, source, pagination="next_link", next_path="links.next"))
+    assert (result.status, result.created) == ("succeeded", 5), result.message
+    assert [r.query.get("from") for r in source.hits("/deals")] == [None, "2", "4"]
 
 
 def test_incremental_since_sends_the_newest_value_seen(app, org, shipped, source):

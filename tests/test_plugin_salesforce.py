@@ -83,7 +83,7 @@ def test_next_run_asks_only_for_records_changed_since_the_cursor(app, org, shipp
     cid = make(app, source)
     run(app, cid)
     second = run(app, cid)
-    assert "WHERE LastModifiedDate > 2017-03-02T10:00:00Z ORDER BY" in queries[1]
+    assert "WHERE LastModifiedDate >= 2017-03-02T10:00:00Z ORDER BY" in queries[1]
     assert (second.created, second.unchanged) == (0, 1)
 
 
@@ -169,4 +169,32 @@ def test_expired_query_locator_restarts_the_query_from_the_last_stored_value(
     source.route("GET", f"/services/data/{V}/query", query)
     result = run(app, cid)
     assert result.status == "succeeded" and result.created == 1
-    assert "LastModifiedDate > 2017-03-01T00:00:00Z" in queries[0]
+    assert "LastModifiedDate >= 2017-03-01T00:00:00Z" in queries[0]
+
+
+def test_records_tied_on_the_last_timestamp_survive_an_expired_query_locator(
+        app, org, shipped, source):
+    """Page 1 stores two of three records sharing one LastModifiedDate; page 2's locator
+    expires, so the query restarts from that date and must read the third one again."""
+    token_route(source, [])
+    tied = [dict(opp(i), LastModifiedDate="2017-03-05T10:00:00.000+0000") for i in (1, 2, 3)]
+    queries = []
+
+    def query(req):
+        queries.append(req.query["q"])
+        if len(queries) == 1:
+            return 200, {"totalSize": 3, "done": False,
+                         "nextRecordsUrl": f"/services/data/{V}/query/01gTIE-2",
+                         "records": tied[:2]}
+        # Salesforce's answer to "LastModifiedDate >= 2017-03-05T10:00:00Z".
+        since_inclusive = ">= 2017-03-05T10:00:00Z" in req.query["q"]
+        return 200, {"totalSize": 3, "done": True,
+                     "records": tied if since_inclusive else []}
+    source.route("GET", f"/services/data/{V}/query", query)
+    source.route("GET", f"/services/data/{V}/query/01gTIE-2", lambda req: (
+        400, [{"message": "invalid query locator", "errorCode": "INVALID_QUERY_LOCATOR"}]))
+    cid = make(app, source)
+    result = run(app, cid)
+    assert result.status == "succeeded", result.message
+    with app.app_context():
+        assert {r.external_id for r in Record.select()} == {t["Id"] for t in tied}

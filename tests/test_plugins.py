@@ -165,6 +165,39 @@ def test_plugins_cli_lists_name_version_hooks_status(app, runner, shipped):
     assert "register_connectors" in line and "ok" in line
 
 
+def _brittle(hook="register_connectors"):
+    def register():
+        raise RuntimeError("licence file missing")
+    register.__name__ = hook
+    return _module("brittle", **{hook: hookimpl(register)})
+
+
+def test_plugins_cli_shows_a_plugin_whose_register_hook_raises_as_failed(app, runner):
+    """The hook raises before any page asked for connectors: still not shown as ok."""
+    from alignboard.cli import main
+    assert plugins.current_for(app).add(_brittle(), "brittle") is False
+    result = runner.invoke(main, ["plugins"])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.stdout.splitlines() if l.startswith("brittle"))
+    assert "failed" in line
+    assert "raised in register_connectors" in result.stderr
+    assert "licence file missing" in result.stderr
+
+
+def test_entry_point_whose_register_hook_raises_is_failed_once_the_app_starts(
+        database_url, tmp_path, monkeypatch):
+    class BrittleEntryPoint:
+        name, dist = "brittle", None
+
+        def load(self):
+            return _brittle("register_channels")
+
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [BrittleEntryPoint()])
+    app = make_app(database_url, tmp_path, LOAD_ENTRY_POINT_PLUGINS=True)
+    info = plugins.current_for(app).info["brittle"]
+    assert info.status == "failed" and "licence file missing" in info.error
+
+
 def test_admin_lists_plugins_with_errors(app, client, org, login, shipped):
     @hookimpl
     def register_conectors():

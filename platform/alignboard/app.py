@@ -47,4 +47,6 @@ def create_app(test_config=None):
         importlib.import_module(f"alignboard.{name}").init_app(app, api_, admin_)
 
     plugins.current_for(app).call("startup", app=app)
+    # Find plugins whose register_* hooks raise now, not when a page first asks for them.
+    plugins.current_for(app).probe()
     return app

@@ -68,6 +68,8 @@ class Plugins:
         Returns True when it is registered, False when it failed (see ``list()``).
         """
         self._register(obj, name, distribution=distribution, version=version)
+        if self.info[name].status == "ok":
+            self.probe(obj)
         return self.info[name].status == "ok"
 
     def _register(self, obj, name, builtin=False, distribution="", version=""):
@@ -100,21 +102,40 @@ class Plugins:
         results = []
         caller = getattr(self.pm.hook, hook)
         for impl in reversed(caller.get_hookimpls()):
-            try:
-                value = impl.function(*[kwargs[a] for a in impl.argnames])
-            except Exception as exc:
-                name = self.pm.get_name(impl.plugin)
-                info = self.info.get(name) or PluginInfo(name=name)
-                self.pm.unregister(impl.plugin)
-                self._fail(info, f"raised in {hook}: {exc!r}\n{traceback.format_exc(limit=3)}")
-                continue
-            if value is None:
+            ok, value = self._call_one(hook, impl, kwargs)
+            if not ok or value is None:
                 continue
             if hook.startswith("register_"):
                 results.extend(value)
             else:
                 results.append(value)
         return results
+
+    def _call_one(self, hook, impl, kwargs):
+        """Call one plugin's implementation; ``(False, None)`` when it raised (it is then
+        recorded as failed and unregistered)."""
+        try:
+            return True, impl.function(*[kwargs[a] for a in impl.argnames])
+        except Exception as exc:
+            name = self.pm.get_name(impl.plugin)
+            info = self.info.get(name) or PluginInfo(name=name)
+            self.pm.unregister(impl.plugin)
+            self._fail(info, f"raised in {hook}: {exc!r}\n{traceback.format_exc(limit=3)}")
+            return False, None
+
+    def probe(self, plugin=None):
+        """Call every ``register_*`` hook once (of ``plugin`` only, when given).
+
+        A broken register hook otherwise shows as ``ok`` until a page first needs it; here
+        it is found at startup and the plugin is marked failed, each plugin on its own.
+        """
+        for hook in sorted(n for n in dir(self.pm.hook) if n.startswith("register_")):
+            for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
+                if plugin is not None and impl.plugin is not plugin:
+                    continue
+                if not self.pm.is_registered(impl.plugin):
+                    continue  # failed in an earlier hook of this probe
+                self._call_one(hook, impl, {})
 
     def list(self):
         return sorted(self.info.values(), key=lambda i: (not i.builtin, i.name))

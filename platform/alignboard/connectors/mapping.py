@@ -17,6 +17,7 @@ Per field, in order: trim, value map (exact, then case-insensitive), conversion.
 value becomes None. Conditions are checked on the mapped fields; the first rule whose
 clauses all hold gives the record's type, else ``type``.
 """
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -208,6 +209,18 @@ def convert(value, rule):
     return text.lower() if how == "lower" else text.upper() if how == "upper" else text
 
 
+def _as_number(value):
+    """The finite number a condition operand spells (as the "number" conversion reads it),
+    or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    try:
+        number = parse_number(value)
+    except RowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _compare(actual, op, expected):
     if op == "is empty":
         return actual in (None, "", [], {})
@@ -224,6 +237,10 @@ def _compare(actual, op, expected):
             expected = float(expected)
         except ValueError:
             return op == "!="
+    elif _as_number(actual) is not None and _as_number(expected) is not None:
+        # A source field left as text ("9000") still compares as a number: as text,
+        # "9000" > "50000" would be true.
+        actual, expected = _as_number(actual), _as_number(expected)
     else:
         actual, expected = str(actual), str(expected)
     return {"==": actual == expected, "!=": actual != expected, ">": actual > expected,

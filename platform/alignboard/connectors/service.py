@@ -6,6 +6,7 @@ so forms never need to show a secret again.
 """
 import secrets as pysecrets
 
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..db import database, utcnow
@@ -60,6 +61,15 @@ def _check_schedule(minutes):
     return minutes
 
 
+def _check_push_schedule(cls, minutes):
+    """Push connectors only receive webhooks: a schedule would fail on every tick."""
+    if cls.kind == "push" and minutes > 0:
+        raise ValidationError({"schedule_minutes": [
+            _("a webhook connection receives its data and cannot run on a schedule: "
+              "set 0 (on demand only)")]})
+    return minutes
+
+
 def create(name, connector, settings, mapping=None, schedule_minutes=0, enabled=True):
     """Create a connection; raise ``ValidationError`` ({field: [messages]}) on bad input."""
     errors = {}
@@ -79,7 +89,7 @@ def create(name, connector, settings, mapping=None, schedule_minutes=0, enabled=
     except ValidationError as exc:
         errors["mapping"] = exc.messages
     try:
-        schedule_minutes = _check_schedule(schedule_minutes)
+        schedule_minutes = _check_push_schedule(cls, _check_schedule(schedule_minutes))
     except ValidationError as exc:
         errors.update(exc.messages)
     if errors:
@@ -118,7 +128,8 @@ def update(connection, name=None, settings=None, mapping=None, schedule_minutes=
             errors["mapping"] = exc.messages
     if schedule_minutes is not None:
         try:
-            connection.schedule_minutes = _check_schedule(schedule_minutes)
+            connection.schedule_minutes = _check_push_schedule(
+                cls, _check_schedule(schedule_minutes))
         except ValidationError as exc:
             errors.update(exc.messages)
     if enabled is not None:

@@ -290,8 +290,13 @@ def due(now=None):
     """Enabled pull connections whose schedule says they should run now."""
     now = now or utcnow()
     out = []
+    push = {key for key, cls in registry.available().items() if cls.kind == "push"}
     for c in Connection.select().where((Connection.enabled == True) &  # noqa: E712
                                        (Connection.schedule_minutes > 0)):
+        if c.connector in push:
+            # A schedule stored before push connections refused one: running it would
+            # only fail ("cannot pull") every interval.
+            continue
         if c.last_run_at is None or c.last_run_at + timedelta(
                 minutes=c.schedule_minutes) <= now + timedelta(seconds=5):
             out.append(c)

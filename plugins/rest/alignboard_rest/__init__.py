@@ -11,6 +11,7 @@ the cursor holds the page position, so a killed run resumes at the page after th
 stored one.
 """
 import re
+from urllib.parse import urljoin
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -157,8 +158,10 @@ class RestConnector(Connector):
             elif mode == "next_link":
                 nxt = (dig(body, settings.get("next_path")) if settings.get("next_path")
                        else None) or link_next(response.headers.get("link"))
-            if mode in ("page", "offset") and len(rows) < settings["page_size"]:
-                nxt = None
+                # A next link may be relative ("/items?page=2"): resolve it like a browser.
+                nxt = urljoin(target, str(nxt)) if nxt else None
+            # Page and offset paging end on an empty page, not a short one: many servers
+            # cap the page size below what was asked, so every page of theirs looks short.
             if nxt is not None and nxt == position:
                 raise ConnectorError(f"the source gave the same next page twice ({nxt!r}): "
                                      "check the pagination settings")

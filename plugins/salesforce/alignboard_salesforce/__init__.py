@@ -144,8 +144,11 @@ class SalesforceConnector(Connector):
         if not field:
             return soql
         if since:
+            # ">=", not ">": records sharing the last stored timestamp may not all have been
+            # stored when a run was killed or its query locator expired; re-read rows come
+            # back "unchanged" from the upsert.
             joiner = " AND " if " where " in soql.lower() else " WHERE "
-            soql += f"{joiner}{field} > {soql_literal(since)}"
+            soql += f"{joiner}{field} >= {soql_literal(since)}"
         return soql + f" ORDER BY {field} ASC"
 
     def pull(self, settings, cursor):
