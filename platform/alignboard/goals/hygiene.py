@@ -71,6 +71,25 @@ def weight_problem(weights):
     return None if abs(total - 100) <= TOLERANCE else total
 
 
+def sibling_weight_total(objective_id, weight, exclude_id=None):
+    """The total weight of an objective's key results once one of ``weight`` is saved
+    (``exclude_id``: the key result being edited, whose stored weight it replaces)."""
+    q = KeyResult.select(KeyResult.weight).where(KeyResult.objective == objective_id)
+    if exclude_id:
+        q = q.where(KeyResult.id != exclude_id)
+    return sum(kr.weight or 0 for kr in q) + (weight or 0)
+
+
+def weights_overflow(objective_id, weight, exclude_id=None):
+    """The total when saving a key result of ``weight`` would take its objective's key
+    results above 100% (and HR checks weights); else None. Below 100 is allowed while a
+    set is being built one key result at a time; the hygiene report flags it."""
+    if not settings().check_weights:
+        return None
+    total = sibling_weight_total(objective_id, weight, exclude_id)
+    return total if total > 100 + TOLERANCE else None
+
+
 def alignment(objective):
     """(colour, reason_en, reason_zh) of an objective against its parent's focus."""
     if objective.parent_id is None:
