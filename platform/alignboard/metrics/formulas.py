@@ -68,6 +68,22 @@ def _rewrite_if(text):
     return "".join(out)
 
 
+LAZY_IF = ("iif",)   # ``if(`` is rewritten to ``iif(`` first
+
+
+class _LazyIf(ast.NodeTransformer):
+    """``iif(c, a, b)`` becomes the conditional ``a if c else b``: only the branch taken is
+    evaluated, so ``if(visits == 0, 0, won / visits)`` never divides by zero."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if (isinstance(node.func, ast.Name) and node.func.id in LAZY_IF
+                and len(node.args) == 3 and not node.keywords):
+            test, body, orelse = node.args
+            return ast.copy_location(ast.IfExp(test=test, body=body, orelse=orelse), node)
+        return node
+
+
 @lru_cache(maxsize=2048)
 def parse(text):
     """Check and parse ``text``; return the expression node (cached).
@@ -105,7 +121,7 @@ def parse(text):
                 and isinstance(node.right, ast.Constant) and node.right.value == 0
                 and not isinstance(node.right.value, str)):
             raise FormulaError("division by zero: the divisor is the constant 0")
-    return tree.body
+    return _LazyIf().visit(tree).body
 
 
 def names_and_calls(text):
