@@ -127,3 +127,13 @@ def test_parsing_is_cached():
 def test_bad_evaluations_give_no_value_and_never_raise(text, names):
     result = evaluate(text, names)
     assert result.value is None and result.flag
+
+
+@pytest.mark.parametrize("text, names, flag", [
+    ("won_value * 1e308", {"won_value": 10.0}, formulas.NOT_FINITE),
+    ("-won_value * 1e308", {"won_value": 10.0}, formulas.NOT_FINITE),
+    ("won_value * 1e308 - won_value * 1e308", {"won_value": 10.0}, "not a number"),
+])
+def test_infinite_or_nan_results_give_no_value_and_a_note(text, names, flag):
+    result = evaluate(text, names)
+    assert (result.value, result.flag) == (None, flag)

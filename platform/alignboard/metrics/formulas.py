@@ -10,6 +10,7 @@ so an evaluation is bounded in time and size. Parsed trees are cached.
 import ast
 import io
 import logging
+import math
 import tokenize
 from functools import lru_cache
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_LENGTH = 500
 MAX_EXPONENT = 64
 MAX_MAGNITUDE = 1e15
+NOT_FINITE = "not a finite number (too large)"
 
 
 class FormulaError(ValueError):
@@ -211,4 +213,7 @@ def evaluate(text, names):
         return Evaluation(None, "the formula does not give a number")
     if isinstance(value, float) and value != value:
         return Evaluation(None, "not a number")
+    if not math.isfinite(value):
+        # Infinity cannot be stored meaningfully nor written as JSON.
+        return Evaluation(None, NOT_FINITE)
     return Evaluation(float(value))
