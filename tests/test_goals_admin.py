@@ -100,3 +100,32 @@ def test_hr_saves_a_target_plan_and_sees_the_derivation(client, app, won_value, 
         assert TargetPlan.get().applied
         north = Target.get((Target.subject_type == "unit") & (Target.subject_id == org.north.id))
         assert north.value == 40.0
+
+
+def _lone_kr(token, objective_id, title, weight):
+    return {"csrf_token": token, "objective": str(objective_id), "title": title,
+            "owner": "__None", "criterion": "", "deadline": "", "start_value": "0",
+            "target_value": "10", "unit_label": "", "weight": str(weight), "metric": "__None"}
+
+
+def test_a_key_result_taking_its_objectives_weights_above_100_is_refused(client, app,
+                                                                         crm_people,
+                                                                         admin_session):
+    org = crm_people
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1"))
+        o = Objective.create(title="Grow", period=q1, owner=org.rob)
+        first = KeyResult.create(objective=o, title="A", target_value=10, weight=100)
+    token = admin_session(org.hr)
+    response = client.post("/admin/keyresult/new/", data=_lone_kr(token, o.id, "B", 50),
+                           follow_redirects=True)
+    assert "would weigh 150% together" in response.data.decode()
+    with app.app_context():
+        assert [kr.weight for kr in KeyResult.select()] == [100]
+    # Editing the first down makes room; below 100 is allowed while the set is built.
+    client.post(f"/admin/keyresult/edit/?id={first.id}",
+                data=_lone_kr(token, o.id, "A", 50), follow_redirects=True)
+    client.post("/admin/keyresult/new/", data=_lone_kr(token, o.id, "B", 30),
+                follow_redirects=True)
+    with app.app_context():
+        assert sorted(kr.weight for kr in KeyResult.select()) == [30, 50]

@@ -20,6 +20,14 @@ def q1(app, crm_people):
     ("Raise trial conversion from 20% to 30%", None),
     ("客户满意度从80分提升到90分", None),
     ("Completion rate of onboarding at 60%", None),
+    ("本季度完成10次客户拜访", "完成"),
+    ("按时发布新版本", "发布"),
+    ("Q4 complete 10 visits", "complete"),
+    ("Hold churn below 5%", None),
+    ("Run rate reaches 1M", None),
+    ("Make gross margin 30%", None),
+    ("Start-up customers renew at 90%", None),
+    ("Do-not-call complaints under 3", None),
 ])
 def test_activity_wording_is_recognised_in_both_languages(title, verb):
     assert hygiene.activity_verb(title, hygiene.DEFAULT_VERBS) == verb

@@ -156,3 +156,42 @@ def test_a_new_deal_updates_the_rep_and_every_unit_above(app, deals, won_value):
         store.upsert(1, "NEW-1", "deal", {"stage": "lost", "amount": 0.0}, owner=org.rob,
                      owner_ref="Anna Snelling", occurred_at=datetime(2017, 2, 3))
         assert MetricValue.get(key("person", org.rob.id)).value == before[("person", org.rob.id)]
+
+
+class _Row:
+    def __init__(self, amount):
+        self.fields = {"amount": amount}
+
+
+@pytest.mark.parametrize("aggregation, amounts", [
+    ("sum", [1e308, 1e308]),
+    ("sum", ["inf", 1]),
+    ("sum", ["inf", "-inf"]),
+    ("avg", ["nan", 1]),
+    ("max", ["inf", 1]),
+])
+def test_aggregates_that_are_not_finite_give_no_value_and_a_note(aggregation, amounts):
+    from alignboard.metrics import formulas
+    from alignboard.metrics.engine import aggregate
+
+    rows = [_Row(a) for a in amounts]
+    assert aggregate(aggregation, "amount", rows) == (None, formulas.NOT_FINITE)
+
+
+def test_an_infinite_formula_is_stored_as_no_value_and_the_api_stays_json(app, client, deals,
+                                                                        won_value, auth):
+    import json
+
+    org = deals.org
+    with app.app_context():
+        m = definitions.save(dict(key="huge", name="Huge", kind="formula",
+                                  formula="won_value * 1e308", period_kinds="quarter"))
+        row = MetricValue.get((MetricValue.metric == m) & (MetricValue.subject_type == "person")
+                              & (MetricValue.subject_id == org.rob.id)
+                              & (MetricValue.period == _quarter()))
+        assert row.value is None and row.flag.startswith("not a finite number")
+    response = client.get("/api/v1/metrics/values?metric=huge&subject_type=person"
+                          f"&subject_id={org.rob.id}", headers=auth(org.rob))
+    text = response.data.decode()
+    assert "Infinity" not in text
+    assert json.loads(text)[0]["value"] is None

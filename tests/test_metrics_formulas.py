@@ -16,6 +16,15 @@ def test_if_is_accepted_as_a_function():
     assert evaluate("iif(visits >= 5 and calls > 2, 10, 0)", {"visits": 5, "calls": 3}).value == 10
 
 
+def test_if_evaluates_only_the_branch_taken():
+    guarded = "if(visits == 0, 0, won / visits)"
+    result = evaluate(guarded, {"visits": 0, "won": 500.0})
+    assert (result.value, result.flag) == (0.0, None)
+    assert evaluate(guarded, {"visits": 4, "won": 500.0}).value == 125.0
+    # The branch not taken may even lack a value.
+    assert evaluate("iif(won > 0, won, bonus * 2)", {"won": 5.0, "bonus": None}).value == 5.0
+
+
 def test_builtin_functions_come_from_the_plugin_hook(app):
     with app.app_context():
         funcs = formulas.functions()
@@ -118,3 +127,13 @@ def test_parsing_is_cached():
 def test_bad_evaluations_give_no_value_and_never_raise(text, names):
     result = evaluate(text, names)
     assert result.value is None and result.flag
+
+
+@pytest.mark.parametrize("text, names, flag", [
+    ("won_value * 1e308", {"won_value": 10.0}, formulas.NOT_FINITE),
+    ("-won_value * 1e308", {"won_value": 10.0}, formulas.NOT_FINITE),
+    ("won_value * 1e308 - won_value * 1e308", {"won_value": 10.0}, "not a number"),
+])
+def test_infinite_or_nan_results_give_no_value_and_a_note(text, names, flag):
+    result = evaluate(text, names)
+    assert (result.value, result.flag) == (None, flag)

@@ -2,7 +2,7 @@
 factors, target plans (with HQ weights) and the cascade view with health and alignment."""
 from flask import flash, request
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from wtforms.validators import Optional, ValidationError
 
 from ..admin import SecureModelView, SecureView
@@ -62,6 +62,15 @@ class KeyResultView(SecureModelView):
     form_columns = ["objective", "title", "owner", "criterion", "deadline", "start_value",
                     "target_value", "unit_label", "weight", "metric"]
     column_labels = {"criterion": _l("Acceptance criterion")}
+
+    def on_model_change(self, form, model, is_created):
+        # Key results added one by one never pass through the objective's inline check.
+        total = hygiene.weights_overflow(model.objective.id, model.weight,
+                                         exclude_id=None if is_created else model.id)
+        if total is not None:
+            raise ValidationError(gettext(
+                "The key results of this objective would weigh %(total)s%% together; "
+                "the weights of a set must add up to 100%%.", total=f"{total:g}"))
 
 
 class CheckInView(SecureModelView):

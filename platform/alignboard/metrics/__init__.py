@@ -5,6 +5,7 @@ pace and colour rules. See README "Metrics, targets and colours".
 
 def init_app(app, api, admin):
     from . import admin as metrics_admin, api as metrics_api, cli, updates
+    from . import jobs  # noqa: F401 (registers the daily recolouring)
 
     updates.subscribe()
     api.register_blueprint(metrics_api.bp)

@@ -238,16 +238,34 @@ def subject_names(rows):
     return names
 
 
+def colour_on(row, as_of, engines):
+    """The colour of a stored value's key with pace measured on ``as_of`` (the colour rule
+    applied to that day's pace, streaks included); ``engines`` caches one engine per day."""
+    from .engine import Engine
+    from .sources import DatabaseRows
+
+    if as_of not in engines:
+        engines[as_of] = Engine(DatabaseRows(), day=as_of)
+    engine = engines[as_of]
+    metric = engine.metrics.get(row.metric_id)
+    if metric is None:
+        return row.colour
+    state = engine.state(metric, row.subject_type, row.subject_id, engine.period(row.period_id))
+    return state.colour if state is not None else None
+
+
 def dump_values(rows, as_of=None):
-    """Value rows as API dicts; with ``as_of`` the plan and pace are measured on that day."""
+    """Value rows as API dicts; with ``as_of`` the plan, pace and colour are measured on
+    that day."""
     names = subject_names(rows)
+    engines = {}
     labels = {}
     out = []
     for r in rows:
         if r.metric_id not in labels:
             labels[r.metric_id] = {b["colour"]: b["label"] or b["range"]
                                    for b in reversed(colours.legend(r.metric_id))}
-        expected, ratio = r.expected, r.pace
+        expected, ratio, colour = r.expected, r.pace, r.colour
         if as_of is not None and r.target is not None:
             t = Target.get_or_none((Target.metric == r.metric_id)
                                    & (Target.subject_type == r.subject_type)
@@ -256,14 +274,15 @@ def dump_values(rows, as_of=None):
             curve = t.curve.values if t and t.curve_id else None
             expected = pace.expected(r.target, r.period, as_of, curve)
             ratio = pace.pace_ratio(r.value, expected)
+            colour = colour_on(r, as_of, engines)
         out.append({"metric": r.metric.key, "subject_type": r.subject_type,
                     "subject_id": r.subject_id,
                     "subject_name": names.get((r.subject_type, r.subject_id), ""),
                     "period_id": r.period_id, "period": r.period.name, "value": r.value,
                     "n": r.n, "flag": r.flag, "target": r.target, "expected": expected,
                     "pace": ratio, "deviation": None if ratio is None else ratio - 1,
-                    "colour": r.colour,
-                    "colour_label": labels[r.metric_id].get(r.colour) if r.colour else None})
+                    "colour": colour,
+                    "colour_label": labels[r.metric_id].get(colour) if colour else None})
     return out
 
 

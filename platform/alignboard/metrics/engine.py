@@ -79,7 +79,25 @@ def matches(fields, filters):
 
 def aggregate(aggregation, field, rows):
     """(value, flag) of ``rows`` (already filtered). Counting aggregations of no rows give 0;
-    average, minimum and maximum of no rows give None."""
+    average, minimum and maximum of no rows give None. A result that is not a finite number
+    (an overflowing sum, a field holding "inf") is no value with a note."""
+    try:
+        value, flag = _aggregate(aggregation, field, rows)
+    except (OverflowError, ValueError):
+        # fsum raises on an intermediate overflow or on inf + -inf.
+        return None, formulas.NOT_FINITE
+    return finite(value, flag)
+
+
+def finite(value, flag=None):
+    """(value, flag), or (None, a note) when ``value`` is infinite or NaN: neither can be
+    stored meaningfully nor written as JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None, formulas.NOT_FINITE
+    return value, flag
+
+
+def _aggregate(aggregation, field, rows):
     if aggregation == "count":
         return float(len(rows)), None
     values = [r.fields.get(field) for r in rows] if field else []
@@ -318,6 +336,9 @@ class Engine:
                       else (total, n, None))
         else:
             result = (None, 0, f"unknown kind {metric.kind}")
+        # A ratio or composite of huge finite inputs may still overflow.
+        value, flag = finite(result[0], result[2])
+        result = (value, result[1], flag)
         self._memo[key] = result
         return result
 

@@ -10,6 +10,7 @@ so an evaluation is bounded in time and size. Parsed trees are cached.
 import ast
 import io
 import logging
+import math
 import tokenize
 from functools import lru_cache
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_LENGTH = 500
 MAX_EXPONENT = 64
 MAX_MAGNITUDE = 1e15
+NOT_FINITE = "not a finite number (too large)"
 
 
 class FormulaError(ValueError):
@@ -68,6 +70,22 @@ def _rewrite_if(text):
     return "".join(out)
 
 
+LAZY_IF = ("iif",)   # ``if(`` is rewritten to ``iif(`` first
+
+
+class _LazyIf(ast.NodeTransformer):
+    """``iif(c, a, b)`` becomes the conditional ``a if c else b``: only the branch taken is
+    evaluated, so ``if(visits == 0, 0, won / visits)`` never divides by zero."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if (isinstance(node.func, ast.Name) and node.func.id in LAZY_IF
+                and len(node.args) == 3 and not node.keywords):
+            test, body, orelse = node.args
+            return ast.copy_location(ast.IfExp(test=test, body=body, orelse=orelse), node)
+        return node
+
+
 @lru_cache(maxsize=2048)
 def parse(text):
     """Check and parse ``text``; return the expression node (cached).
@@ -105,7 +123,7 @@ def parse(text):
                 and isinstance(node.right, ast.Constant) and node.right.value == 0
                 and not isinstance(node.right.value, str)):
             raise FormulaError("division by zero: the divisor is the constant 0")
-    return tree.body
+    return _LazyIf().visit(tree).body
 
 
 def names_and_calls(text):
@@ -195,4 +213,7 @@ def evaluate(text, names):
         return Evaluation(None, "the formula does not give a number")
     if isinstance(value, float) and value != value:
         return Evaluation(None, "not a number")
+    if not math.isfinite(value):
+        # Infinity cannot be stored meaningfully nor written as JSON.
+        return Evaluation(None, NOT_FINITE)
     return Evaluation(float(value))
