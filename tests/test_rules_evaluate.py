@@ -192,3 +192,32 @@ def test_streak_fires_when_the_condition_holds_two_weeks_in_a_row(app, org, make
         assert colour(12, 0.60) == [2]         # still in the episode
         assert colour(14, 0.60) == [2]         # a gap (W13) restarts the count at 1
         assert colour(15, 0.90) == [2]         # condition clears: streak 0, re-armed
+
+
+def test_record_event_rule_fires_only_for_its_record_type_and_where_values(
+        app, org, make_rule):
+    from alignboard.rules import definition, engine
+
+    rule = make_rule({
+        "key": "deal-won", "name": "Deal won",
+        "trigger": {"type": "event", "event": "record.created", "record_type": "deal",
+                    "where": {"stage": "won"}},
+        "actions": [{"channel": "inbox", "to": ["subject"], "title": "Won"}]})
+    with app.app_context():
+        store.upsert(1, "v1", "visit", {"stage": "won"}, owner=org.rob)
+        store.upsert(1, "d1", "deal", {"stage": "lost"}, owner=org.rob)
+        store.upsert(1, "d2", "deal", {"stage": "won"}, owner=org.rob)
+        worker.process_events()
+        firings = list(RuleFiring.select())
+        assert len(firings) == 1
+        assert firings[0].subject_key == f"record:{store_id('d2')}"
+        # The compiled ruleset tests the type too (the admin's sample test uses it alone).
+        for rtype, expected in (("visit", False), ("deal", True)):
+            fact = {"kind": "event", "event": "record.created", **engine.to_fact(
+                {"type": rtype}, definition.referenced_fields(rule.definition))}
+            assert engine.match(rule.ruleset, fact) is expected
+
+
+def store_id(external_id):
+    from alignboard.records.models import Record
+    return Record.get(Record.external_id == external_id).id

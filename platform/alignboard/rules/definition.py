@@ -28,6 +28,7 @@ from .models import Rule
 KEY_RE = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 WORDS_RE = re.compile(r"^[\w\s\u4e00-\u9fff-]+$")
 NUMERIC_OPS = {"gt", "gte", "lt", "lte"}
+RECORD_TYPE_FACT = "trigger__record_type"
 DURABLE_OPS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte", "ne": "$neq"}
 
 
@@ -254,7 +255,7 @@ def validate(data, channels=None):
         if subjects.get("unit") and not Unit.select().where(
                 Unit.code == subjects["unit"]).exists():
             errors["trigger.subjects.unit"] = [f"no unit {subjects['unit']!r}"]
-    if kind in ("absence", "count") and t.get("record_type"):
+    if (kind in ("absence", "count") or _tests_record_type(t)) and t.get("record_type"):
         known = _known_record_fields(t["record_type"])
         fields_used = list(t["where"])
         if kind == "absence" and t["date_field"] != "occurred_at":
@@ -320,6 +321,8 @@ def compile_ruleset(d):
         parts.append({"event": t["event"]})
     if t["type"] == "event" and t.get("form_key"):
         parts.append({"form_key": t["form_key"]})
+    if _tests_record_type(t):
+        parts.append({RECORD_TYPE_FACT: t["record_type"]})
     if t["type"] == "absence":
         parts.append({"quiet": 1})
     if t["type"] == "count":
@@ -332,12 +335,23 @@ def compile_ruleset(d):
     return {"r": {"all": [{"m": {"$and": parts}}], "run": "fire"}}
 
 
+def _tests_record_type(t):
+    """Whether an event-driven trigger must check the record's type itself (a count trigger
+    filters records by type before matching)."""
+    return (t["type"] in ("event", "streak") and bool(t.get("record_type"))
+            and str(t.get("event", "")).startswith("record."))
+
+
 def referenced_fields(d):
     """The payload fields a definition's rows test, as (field, fact name) pairs."""
-    fields_ = [r["field"] for r in d["conditions"]["rows"]]
-    if d["trigger"]["type"] == "event" and d["trigger"].get("form_key"):
-        fields_.append("form_key")
-    return [(f, fact_name(f)) for f in dict.fromkeys(fields_)]
+    t = d["trigger"]
+    pairs = [(r["field"], fact_name(r["field"])) for r in d["conditions"]["rows"]]
+    if t["type"] == "event" and t.get("form_key"):
+        pairs.append(("form_key", "form_key"))
+    if _tests_record_type(t):
+        # Its own fact name, so it never collides with a row testing ``type``.
+        pairs.append(("type", RECORD_TYPE_FACT))
+    return list(dict.fromkeys(pairs))
 
 
 def save(data, channels=None):

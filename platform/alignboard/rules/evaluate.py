@@ -288,6 +288,17 @@ def _record_filter(trigger, fields_):
     return all(str((fields_ or {}).get(k)) == str(v) for k, v in trigger.get("where", {}).items())
 
 
+def _record_trigger_applies(trigger, event_name, payload):
+    """A record event concerns a rule only when the record has the trigger's type and its
+    fields equal the trigger's ``where`` values. Checked here as well as in the compiled
+    ruleset, so rules stored before the ruleset tested the type behave the same."""
+    if not event_name.startswith("record."):
+        return True
+    if trigger.get("record_type") and payload.get("type") != trigger["record_type"]:
+        return False
+    return _record_filter(trigger, payload.get("fields"))
+
+
 def handle_event(sink, rule, event, as_of=None):
     """Evaluate one event-driven rule (event, count or streak trigger) on one event."""
     t = rule.definition["trigger"]
@@ -295,6 +306,8 @@ def handle_event(sink, rule, event, as_of=None):
     at = event.created_at
     if t["type"] == "count":
         return _handle_count(sink, rule, event, as_of)
+    if not _record_trigger_applies(t, event.name, payload):
+        return None
     subject = subject_of_event(event.name, payload)
     facts = _fact_base(rule, t["type"], event.name)
     facts.update(engine.to_fact(payload, referenced_fields(rule.definition)))
