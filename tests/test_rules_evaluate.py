@@ -221,3 +221,34 @@ def test_record_event_rule_fires_only_for_its_record_type_and_where_values(
 def store_id(external_id):
     from alignboard.records.models import Record
     return Record.get(Record.external_id == external_id).id
+
+
+def test_form_streak_counts_per_person_and_fires_once_for_three_short_weekly_visits(
+        app, org, make_rule):
+    from alignboard.org import periods as org_periods
+    from alignboard.org.models import Period
+
+    make_rule({"key": "short-visits-2w", "name": "Short visits two weeks",
+               "trigger": {"type": "streak", "event": "form.submitted",
+                           "form_key": "visit_log", "periods": 2},
+               "conditions": {"rows": [{"field": "data.duration_minutes", "op": "lt",
+                                        "value": 30}]},
+               "actions": [{"channel": "inbox", "to": ["manager"]}]})
+    with app.app_context():
+        org_periods.generate(2017)
+        week = {n: Period.get((Period.kind == "week") & (Period.name == f"2017-W{n:02d}")).id
+                for n in (10, 11, 12)}
+
+        def visit(sid, n, form_key="visit_log", minutes=20):
+            events.publish("form.submitted", submission_id=sid, form_key=form_key, version=1,
+                           person_id=org.rob.id, period_id=week[n],
+                           data={"duration_minutes": minutes}, submitted_at="2017-03-06")
+            worker.process_events()
+            return [(f.subject_key, f.facts["streak"]) for f in RuleFiring.select()]
+
+        assert visit(1, 10) == []
+        # Another form's submission is no observation: it does not break the run.
+        assert visit(2, 10, form_key="kr_checkin", minutes=90) == []
+        rob = f"person:{org.rob.id}"
+        assert visit(3, 11) == [(rob, 2)]
+        assert visit(4, 12) == [(rob, 2)]  # streak 3, still the same episode

@@ -319,7 +319,7 @@ def compile_ruleset(d):
     parts = [{"kind": t["type"]}]
     if t.get("event") and t["type"] != "schedule":
         parts.append({"event": t["event"]})
-    if t["type"] == "event" and t.get("form_key"):
+    if t["type"] in ("event", "streak") and t.get("form_key"):
         parts.append({"form_key": t["form_key"]})
     if _tests_record_type(t):
         parts.append({RECORD_TYPE_FACT: t["record_type"]})
@@ -346,7 +346,7 @@ def referenced_fields(d):
     """The payload fields a definition's rows test, as (field, fact name) pairs."""
     t = d["trigger"]
     pairs = [(r["field"], fact_name(r["field"])) for r in d["conditions"]["rows"]]
-    if t["type"] == "event" and t.get("form_key"):
+    if t["type"] in ("event", "streak") and t.get("form_key"):
         pairs.append(("form_key", "form_key"))
     if _tests_record_type(t):
         # Its own fact name, so it never collides with a row testing ``type``.

@@ -291,12 +291,28 @@ def _record_filter(trigger, fields_):
 def _record_trigger_applies(trigger, event_name, payload):
     """A record event concerns a rule only when the record has the trigger's type and its
     fields equal the trigger's ``where`` values. Checked here as well as in the compiled
-    ruleset, so rules stored before the ruleset tested the type behave the same."""
+    ruleset, so rules stored before the ruleset tested the type behave the same.
+
+    Likewise a submission of another form is no observation at all: for a streak it must
+    not count as "the condition did not hold" and break the person's run."""
+    if event_name == "form.submitted":
+        return not trigger.get("form_key") or payload.get("form_key") == trigger["form_key"]
     if not event_name.startswith("record."):
         return True
     if trigger.get("record_type") and payload.get("type") != trigger["record_type"]:
         return False
     return _record_filter(trigger, payload.get("fields"))
+
+
+def _streak_subject(event_name, subject):
+    """Whom a streak counts for. A form or record event is about one submission or record,
+    which never recurs in the next period: the streak (and its episode) belongs to the
+    person behind it, the submitter or the record's owner."""
+    if event_name != "form.submitted" and not event_name.startswith("record."):
+        return subject
+    if subject.person is None:
+        raise PayloadError(f"{event_name} event has no person to count a streak for")
+    return person_subject(subject.person)
 
 
 def handle_event(sink, rule, event, as_of=None):
@@ -309,6 +325,8 @@ def handle_event(sink, rule, event, as_of=None):
     if not _record_trigger_applies(t, event.name, payload):
         return None
     subject = subject_of_event(event.name, payload)
+    if t["type"] == "streak":
+        subject = _streak_subject(event.name, subject)
     facts = _fact_base(rule, t["type"], event.name)
     facts.update(engine.to_fact(payload, referenced_fields(rule.definition)))
     if t["type"] == "streak":
