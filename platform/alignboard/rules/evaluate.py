@@ -444,6 +444,15 @@ def absence_day(sink, rule, day, history=None, subjects=None):
     return fired
 
 
+def _schedule_should_fire(sink, rule, person, matched, at):
+    """An unconditional schedule (a weekly report) fires at every occurrence; a schedule
+    with condition rows follows the episode logic like every condition rule: once when the
+    condition starts to hold, again only after an occurrence where it did not."""
+    if not rule.definition.get("conditions", {}).get("rows"):
+        return matched
+    return sink.episode_step(rule, f"person:{person.id}", matched, at)
+
+
 def schedule_occurrence(sink, rule, local_at, subjects=None):
     """Fire a schedule rule's occurrence (a local wall time) for each matching subject."""
     t = rule.definition["trigger"]
@@ -457,7 +466,7 @@ def schedule_occurrence(sink, rule, local_at, subjects=None):
     fired = []
     for person in subjects:
         facts = {"kind": "schedule", "records_7d": counts.get(person.id, 0)}
-        if engine.match(rule.ruleset, facts):
+        if _schedule_should_fire(sink, rule, person, engine.match(rule.ruleset, facts), at):
             f = sink.fire(rule, person_subject(person), facts, at, day=local_at.date(),
                           dedupe_key=f"{rule.id}:person:{person.id}:t{local_at.isoformat()}")
             if f is not None:
