@@ -135,6 +135,15 @@ def _known_record_fields(record_type):
     return known
 
 
+def known_record_types():
+    """Record types a rule may name: those of the shared contract (so the seed rules load on
+    an empty database, before any sync) plus every type already stored."""
+    from ..records.models import Record
+
+    stored = {t for (t,) in Record.select(Record.type).distinct().tuples()}
+    return set(vocab.RECORD_FIELDS) | stored
+
+
 def _form_fields(form_key):
     """Keys a submission of the form's current version holds (derived values included), or
     None when forms are not installed."""
@@ -199,11 +208,25 @@ def _check_row(row, trigger, errors, path):
         words = [str(w).strip() for w in words if str(w).strip()]
         if not words or not all(WORDS_RE.match(w) for w in words):
             errors[path + ".value"] = ["give words (letters, digits, spaces) separated by commas"]
-    if (row["field"] == "metric" and op == "eq" and trigger.get("event") ==
-            "metric.colour_changed"):
-        keys = _metric_keys()
-        if keys is not None and value not in keys:
-            errors[path + ".value"] = [f"unknown metric {value!r}"]
+    if row["field"] == "metric" and trigger.get("event") == "metric.colour_changed":
+        _check_metric_value(op, value, errors, path + ".value")
+
+
+def _check_metric_value(op, value, errors, path):
+    """A row on ``metric`` must name existing metrics whatever its operator: ``metric ne
+    "nope"`` with a mistyped key would silently hold for every metric."""
+    keys = _metric_keys()
+    if keys is None or op in ("empty", "not_empty"):
+        return
+    if op == "contains_any":
+        # A word matches inside a key; a word found in no key can never match.
+        words = value if isinstance(value, list) else str(value or "").split(",")
+        unknown = [w for w in (str(w).strip() for w in words)
+                   if w and not any(w.lower() in k.lower() for k in keys)]
+    else:
+        unknown = [] if value in keys else [value]
+    for name in unknown:
+        errors.setdefault(path, []).append(f"unknown metric {name!r}")
 
 
 def _check_recipient(spec, errors, path):
@@ -255,7 +278,10 @@ def validate(data, channels=None):
         if subjects.get("unit") and not Unit.select().where(
                 Unit.code == subjects["unit"]).exists():
             errors["trigger.subjects.unit"] = [f"no unit {subjects['unit']!r}"]
-    if (kind in ("absence", "count") or _tests_record_type(t)) and t.get("record_type"):
+    if t.get("record_type") and t["record_type"] not in known_record_types():
+        errors["trigger.record_type"] = [
+            f"unknown record type {t['record_type']!r}; known: {sorted(known_record_types())}"]
+    elif (kind in ("absence", "count") or _tests_record_type(t)) and t.get("record_type"):
         known = _known_record_fields(t["record_type"])
         fields_used = list(t["where"])
         if kind == "absence" and t["date_field"] != "occurred_at":
