@@ -12,5 +12,6 @@ def init_app(app, api, admin):
     form_tasks.register()
     flags.register()
     api.register_blueprint(notify_api.bp)
+    api.register_blueprint(notify_api.flags_bp)
     views.register(app)
     notify_admin.register(admin)
