@@ -95,3 +95,35 @@ def test_api_saves_and_refuses_rules_for_hr_only(client, org, auth):
     assert client.post("/api/v1/rules/", json=VISIT, headers=auth(org.rob)).status_code == 403
     vocab = client.get("/api/v1/rules/vocabulary", headers=auth(org.rob)).get_json()
     assert vocab["operators"]["contains_any"]["label_zh"] == "包含任一词"
+
+
+def test_mistyped_record_type_is_refused_known_and_stored_types_are_accepted(app, org):
+    from alignboard.records import store
+
+    absence = dict(VISIT, trigger={"type": "absence", "record_type": "dael", "days": 14},
+                   conditions={"rows": []})
+    assert "unknown record type 'dael'" in errors_of(app, absence)["trigger.record_type"][0]
+    count = dict(VISIT, trigger={"type": "count", "event": "record.created",
+                                 "record_type": "comunication", "threshold": 3},
+                 conditions={"rows": []})
+    assert "unknown record type 'comunication'" in " ".join(
+        errors_of(app, count)["trigger.record_type"])
+    with app.app_context():
+        # The contract's types load on an empty database; a synced type once stored.
+        definition.save(dict(absence, trigger=dict(absence["trigger"], record_type="deal")))
+        store.upsert(1, "v1", "visit", {}, owner=org.rob)
+        definition.save(dict(count, trigger=dict(count["trigger"], record_type="visit")))
+
+
+def test_unknown_metric_is_refused_for_every_operator(app, org):
+    from alignboard.metrics.models import Metric
+
+    with app.app_context():
+        Metric.create(key="revenue", name="Revenue")
+    for op, value in (("eq", "nope"), ("ne", "nope"), ("contains_any", "revenue,nope")):
+        d = dict(VISIT, trigger={"type": "event", "event": "metric.colour_changed"},
+                 conditions={"rows": [{"field": "metric", "op": op, "value": value}]})
+        assert errors_of(app, d)["conditions.rows.0.value"] == ["unknown metric 'nope'"], op
+        with app.app_context():
+            d["conditions"]["rows"][0]["value"] = "revenue"
+            definition.save(d)

@@ -192,3 +192,63 @@ def test_streak_fires_when_the_condition_holds_two_weeks_in_a_row(app, org, make
         assert colour(12, 0.60) == [2]         # still in the episode
         assert colour(14, 0.60) == [2]         # a gap (W13) restarts the count at 1
         assert colour(15, 0.90) == [2]         # condition clears: streak 0, re-armed
+
+
+def test_record_event_rule_fires_only_for_its_record_type_and_where_values(
+        app, org, make_rule):
+    from alignboard.rules import definition, engine
+
+    rule = make_rule({
+        "key": "deal-won", "name": "Deal won",
+        "trigger": {"type": "event", "event": "record.created", "record_type": "deal",
+                    "where": {"stage": "won"}},
+        "actions": [{"channel": "inbox", "to": ["subject"], "title": "Won"}]})
+    with app.app_context():
+        store.upsert(1, "v1", "visit", {"stage": "won"}, owner=org.rob)
+        store.upsert(1, "d1", "deal", {"stage": "lost"}, owner=org.rob)
+        store.upsert(1, "d2", "deal", {"stage": "won"}, owner=org.rob)
+        worker.process_events()
+        firings = list(RuleFiring.select())
+        assert len(firings) == 1
+        assert firings[0].subject_key == f"record:{store_id('d2')}"
+        # The compiled ruleset tests the type too (the admin's sample test uses it alone).
+        for rtype, expected in (("visit", False), ("deal", True)):
+            fact = {"kind": "event", "event": "record.created", **engine.to_fact(
+                {"type": rtype}, definition.referenced_fields(rule.definition))}
+            assert engine.match(rule.ruleset, fact) is expected
+
+
+def store_id(external_id):
+    from alignboard.records.models import Record
+    return Record.get(Record.external_id == external_id).id
+
+
+def test_form_streak_counts_per_person_and_fires_once_for_three_short_weekly_visits(
+        app, org, make_rule):
+    from alignboard.org import periods as org_periods
+    from alignboard.org.models import Period
+
+    make_rule({"key": "short-visits-2w", "name": "Short visits two weeks",
+               "trigger": {"type": "streak", "event": "form.submitted",
+                           "form_key": "visit_log", "periods": 2},
+               "conditions": {"rows": [{"field": "data.duration_minutes", "op": "lt",
+                                        "value": 30}]},
+               "actions": [{"channel": "inbox", "to": ["manager"]}]})
+    with app.app_context():
+        org_periods.generate(2017)
+        week = {n: Period.get((Period.kind == "week") & (Period.name == f"2017-W{n:02d}")).id
+                for n in (10, 11, 12)}
+
+        def visit(sid, n, form_key="visit_log", minutes=20):
+            events.publish("form.submitted", submission_id=sid, form_key=form_key, version=1,
+                           person_id=org.rob.id, period_id=week[n],
+                           data={"duration_minutes": minutes}, submitted_at="2017-03-06")
+            worker.process_events()
+            return [(f.subject_key, f.facts["streak"]) for f in RuleFiring.select()]
+
+        assert visit(1, 10) == []
+        # Another form's submission is no observation: it does not break the run.
+        assert visit(2, 10, form_key="kr_checkin", minutes=90) == []
+        rob = f"person:{org.rob.id}"
+        assert visit(3, 11) == [(rob, 2)]
+        assert visit(4, 12) == [(rob, 2)]  # streak 3, still the same episode

@@ -45,3 +45,35 @@ def test_absence_windows_are_evaluated_once_each_day_has_ended(app, org, make_ru
         fired = scheduler.run_due(datetime(2017, 3, 8, 16, 5))
         assert [f.day for f in fired] == [date(2017, 3, 8)]
         assert RuleFiring.select().where(RuleFiring.person == org.rob.id).count() == 2
+
+
+def test_conditional_schedule_fires_once_per_quiet_episode_but_a_report_every_week(
+        app, org, make_rule):
+    from alignboard.rules import evaluate
+
+    report = {"key": "weekly", "name": "Weekly report",
+              "trigger": {"type": "schedule", "cron": "0 9 * * 1", "subjects": {"role": "rep"}},
+              "actions": [{"channel": "inbox", "to": ["subject"]}]}
+    quiet = dict(report, key="quiet-week", name="Quiet week", conditions={
+        "rows": [{"field": "records_7d", "op": "lt", "value": 3}]})
+    rules = [make_rule(report), make_rule(quiet)]
+    with app.app_context():
+        for i in range(3):  # ray is busy before week 1, rob before week 2
+            store.upsert(1, f"ray{i}", "visit", {}, owner=org.ray,
+                         occurred_at=datetime(2017, 3, 3))
+            store.upsert(1, f"rob{i}", "visit", {}, owner=org.rob,
+                         occurred_at=datetime(2017, 3, 10))
+        sink = evaluate.LiveSink()
+
+        def monday(day):
+            fired = {}
+            for rule in rules:
+                for f in evaluate.schedule_occurrence(sink, rule, datetime(2017, 3, day, 9)):
+                    fired.setdefault(rule.key, []).append(f.person.login)
+            return {k: sorted(v) for k, v in fired.items()}
+
+        assert monday(6) == {"weekly": ["rae", "ray", "rob"], "quiet-week": ["rae", "rob"]}
+        # rae stays quiet: no repeat; rob was busy (episode ends); ray turns quiet.
+        assert monday(13) == {"weekly": ["rae", "ray", "rob"], "quiet-week": ["ray"]}
+        assert monday(20) == {"weekly": ["rae", "ray", "rob"], "quiet-week": ["rob"]}
+        assert RuleFiring.select().count() == 9 + 4

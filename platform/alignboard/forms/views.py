@@ -194,6 +194,31 @@ def due_tasks(person):
     return tasks
 
 
+# Other areas add marks they keep on a submission (e.g. the flags rules set, "valid: no"):
+# providers fn(submission) -> [{"key", "value", "note"}], registered like DUE_TASKS so that
+# forms never imports them (see notify.flags).
+SUBMISSION_FLAGS = []
+
+
+def add_submission_flags(provider):
+    """Register a ``SUBMISSION_FLAGS`` provider once (``init_app`` runs for every app made)."""
+    if provider not in SUBMISSION_FLAGS:
+        SUBMISSION_FLAGS.append(provider)
+
+
+def submission_flags(submission):
+    """Every provider's flags on ``submission``; a failing provider is logged and skipped,
+    so that a broken area never takes the submission page down."""
+    flags = []
+    for provider in list(SUBMISSION_FLAGS):
+        try:
+            flags += [f for f in (provider(submission) or []) if f.get("key")]
+        except Exception:
+            log.exception("flag provider %r failed for submission %s", provider,
+                          submission.id)
+    return flags
+
+
 def due_rows(person, forms):
     """The "Due this period" rows: once-per-period forms not yet sent this period, merged
     with the tasks of ``DUE_TASKS`` (one row per form; the earliest due date wins).
@@ -339,7 +364,8 @@ def show(submission_id):
     ctx = _ctx(form, s)
     return render_template("forms/show.html", submission=s, form=form, version=version,
                            ctx=ctx, rows=display_rows(version.definition, s.data, ctx),
-                           editable=can_edit(s, version.definition, current_user))
+                           editable=can_edit(s, version.definition, current_user),
+                           flags=submission_flags(s))
 
 
 @bp.route("/attachments/<int:attachment_id>")

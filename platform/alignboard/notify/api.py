@@ -1,16 +1,22 @@
-"""/api/v1/inbox: the caller's own notifications; unread count; mark read."""
+"""/api/v1/inbox: the caller's own notifications; unread count; mark read.
+/api/v1/flags: the flags rules set on one subject the caller may see."""
 from flask import jsonify
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from ..api import PAGINATE, fail, login_required, page
 from ..db import utcnow
+from . import flags
 from .models import Notification
 
 bp = Blueprint("inbox", __name__, url_prefix="/api/v1/inbox",
                description="Your in-app notifications (only ever your own).")
+flags_bp = Blueprint("flags", __name__, url_prefix="/api/v1/flags",
+                     description="Flags and colours rules set on a submission, record, "
+                                 "person or unit you may see.")
 
 
 class NotificationSchema(Schema):
@@ -90,3 +96,31 @@ class MarkAllRead(MethodView):
                    .where((Notification.person == current_user.id) &
                           Notification.read_at.is_null()).execute())
         return jsonify({"marked": changed, "unread": 0})
+
+
+class FlagQuerySchema(Schema):
+    subject_type = fields.String(required=True, validate=validate.OneOf(flags.SUBJECT_TYPES))
+    subject_id = fields.Integer(required=True)
+
+
+class FlagSchema(Schema):
+    key = fields.String()
+    value = fields.String()
+    note = fields.String()
+    updated_at = fields.DateTime()
+
+
+@flags_bp.route("/")
+class Flags(MethodView):
+    decorators = [login_required]
+
+    @flags_bp.arguments(FlagQuerySchema, location="query")
+    @flags_bp.response(200, FlagSchema(many=True))
+    def get(self, args):
+        """The flags on one subject (e.g. a visit's ``valid = no``), by key."""
+        stype, sid = args["subject_type"], args["subject_id"]
+        # Outside the caller's scope answers like a missing subject: nothing leaks.
+        if not flags.can_see_subject(current_user, stype, sid):
+            fail(404, _("No %(type)s %(id)s (or it is outside your scope).", type=stype,
+                        id=sid))
+        return flags.flags_of(stype, sid)

@@ -28,6 +28,7 @@ from .models import Rule
 KEY_RE = r"^[a-z0-9][a-z0-9_-]{0,99}$"
 WORDS_RE = re.compile(r"^[\w\s\u4e00-\u9fff-]+$")
 NUMERIC_OPS = {"gt", "gte", "lt", "lte"}
+RECORD_TYPE_FACT = "trigger__record_type"
 DURABLE_OPS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte", "ne": "$neq"}
 
 
@@ -134,6 +135,15 @@ def _known_record_fields(record_type):
     return known
 
 
+def known_record_types():
+    """Record types a rule may name: those of the shared contract (so the seed rules load on
+    an empty database, before any sync) plus every type already stored."""
+    from ..records.models import Record
+
+    stored = {t for (t,) in Record.select(Record.type).distinct().tuples()}
+    return set(vocab.RECORD_FIELDS) | stored
+
+
 def _form_fields(form_key):
     """Keys a submission of the form's current version holds (derived values included), or
     None when forms are not installed."""
@@ -198,11 +208,25 @@ def _check_row(row, trigger, errors, path):
         words = [str(w).strip() for w in words if str(w).strip()]
         if not words or not all(WORDS_RE.match(w) for w in words):
             errors[path + ".value"] = ["give words (letters, digits, spaces) separated by commas"]
-    if (row["field"] == "metric" and op == "eq" and trigger.get("event") ==
-            "metric.colour_changed"):
-        keys = _metric_keys()
-        if keys is not None and value not in keys:
-            errors[path + ".value"] = [f"unknown metric {value!r}"]
+    if row["field"] == "metric" and trigger.get("event") == "metric.colour_changed":
+        _check_metric_value(op, value, errors, path + ".value")
+
+
+def _check_metric_value(op, value, errors, path):
+    """A row on ``metric`` must name existing metrics whatever its operator: ``metric ne
+    "nope"`` with a mistyped key would silently hold for every metric."""
+    keys = _metric_keys()
+    if keys is None or op in ("empty", "not_empty"):
+        return
+    if op == "contains_any":
+        # A word matches inside a key; a word found in no key can never match.
+        words = value if isinstance(value, list) else str(value or "").split(",")
+        unknown = [w for w in (str(w).strip() for w in words)
+                   if w and not any(w.lower() in k.lower() for k in keys)]
+    else:
+        unknown = [] if value in keys else [value]
+    for name in unknown:
+        errors.setdefault(path, []).append(f"unknown metric {name!r}")
 
 
 def _check_recipient(spec, errors, path):
@@ -254,7 +278,10 @@ def validate(data, channels=None):
         if subjects.get("unit") and not Unit.select().where(
                 Unit.code == subjects["unit"]).exists():
             errors["trigger.subjects.unit"] = [f"no unit {subjects['unit']!r}"]
-    if kind in ("absence", "count") and t.get("record_type"):
+    if t.get("record_type") and t["record_type"] not in known_record_types():
+        errors["trigger.record_type"] = [
+            f"unknown record type {t['record_type']!r}; known: {sorted(known_record_types())}"]
+    elif (kind in ("absence", "count") or _tests_record_type(t)) and t.get("record_type"):
         known = _known_record_fields(t["record_type"])
         fields_used = list(t["where"])
         if kind == "absence" and t["date_field"] != "occurred_at":
@@ -318,8 +345,10 @@ def compile_ruleset(d):
     parts = [{"kind": t["type"]}]
     if t.get("event") and t["type"] != "schedule":
         parts.append({"event": t["event"]})
-    if t["type"] == "event" and t.get("form_key"):
+    if t["type"] in ("event", "streak") and t.get("form_key"):
         parts.append({"form_key": t["form_key"]})
+    if _tests_record_type(t):
+        parts.append({RECORD_TYPE_FACT: t["record_type"]})
     if t["type"] == "absence":
         parts.append({"quiet": 1})
     if t["type"] == "count":
@@ -332,12 +361,23 @@ def compile_ruleset(d):
     return {"r": {"all": [{"m": {"$and": parts}}], "run": "fire"}}
 
 
+def _tests_record_type(t):
+    """Whether an event-driven trigger must check the record's type itself (a count trigger
+    filters records by type before matching)."""
+    return (t["type"] in ("event", "streak") and bool(t.get("record_type"))
+            and str(t.get("event", "")).startswith("record."))
+
+
 def referenced_fields(d):
     """The payload fields a definition's rows test, as (field, fact name) pairs."""
-    fields_ = [r["field"] for r in d["conditions"]["rows"]]
-    if d["trigger"]["type"] == "event" and d["trigger"].get("form_key"):
-        fields_.append("form_key")
-    return [(f, fact_name(f)) for f in dict.fromkeys(fields_)]
+    t = d["trigger"]
+    pairs = [(r["field"], fact_name(r["field"])) for r in d["conditions"]["rows"]]
+    if t["type"] in ("event", "streak") and t.get("form_key"):
+        pairs.append(("form_key", "form_key"))
+    if _tests_record_type(t):
+        # Its own fact name, so it never collides with a row testing ``type``.
+        pairs.append(("type", RECORD_TYPE_FACT))
+    return list(dict.fromkeys(pairs))
 
 
 def save(data, channels=None):

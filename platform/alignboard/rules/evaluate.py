@@ -288,6 +288,33 @@ def _record_filter(trigger, fields_):
     return all(str((fields_ or {}).get(k)) == str(v) for k, v in trigger.get("where", {}).items())
 
 
+def _record_trigger_applies(trigger, event_name, payload):
+    """A record event concerns a rule only when the record has the trigger's type and its
+    fields equal the trigger's ``where`` values. Checked here as well as in the compiled
+    ruleset, so rules stored before the ruleset tested the type behave the same.
+
+    Likewise a submission of another form is no observation at all: for a streak it must
+    not count as "the condition did not hold" and break the person's run."""
+    if event_name == "form.submitted":
+        return not trigger.get("form_key") or payload.get("form_key") == trigger["form_key"]
+    if not event_name.startswith("record."):
+        return True
+    if trigger.get("record_type") and payload.get("type") != trigger["record_type"]:
+        return False
+    return _record_filter(trigger, payload.get("fields"))
+
+
+def _streak_subject(event_name, subject):
+    """Whom a streak counts for. A form or record event is about one submission or record,
+    which never recurs in the next period: the streak (and its episode) belongs to the
+    person behind it, the submitter or the record's owner."""
+    if event_name != "form.submitted" and not event_name.startswith("record."):
+        return subject
+    if subject.person is None:
+        raise PayloadError(f"{event_name} event has no person to count a streak for")
+    return person_subject(subject.person)
+
+
 def handle_event(sink, rule, event, as_of=None):
     """Evaluate one event-driven rule (event, count or streak trigger) on one event."""
     t = rule.definition["trigger"]
@@ -295,7 +322,11 @@ def handle_event(sink, rule, event, as_of=None):
     at = event.created_at
     if t["type"] == "count":
         return _handle_count(sink, rule, event, as_of)
+    if not _record_trigger_applies(t, event.name, payload):
+        return None
     subject = subject_of_event(event.name, payload)
+    if t["type"] == "streak":
+        subject = _streak_subject(event.name, subject)
     facts = _fact_base(rule, t["type"], event.name)
     facts.update(engine.to_fact(payload, referenced_fields(rule.definition)))
     if t["type"] == "streak":
@@ -413,6 +444,15 @@ def absence_day(sink, rule, day, history=None, subjects=None):
     return fired
 
 
+def _schedule_should_fire(sink, rule, person, matched, at):
+    """An unconditional schedule (a weekly report) fires at every occurrence; a schedule
+    with condition rows follows the episode logic like every condition rule: once when the
+    condition starts to hold, again only after an occurrence where it did not."""
+    if not rule.definition.get("conditions", {}).get("rows"):
+        return matched
+    return sink.episode_step(rule, f"person:{person.id}", matched, at)
+
+
 def schedule_occurrence(sink, rule, local_at, subjects=None):
     """Fire a schedule rule's occurrence (a local wall time) for each matching subject."""
     t = rule.definition["trigger"]
@@ -426,7 +466,7 @@ def schedule_occurrence(sink, rule, local_at, subjects=None):
     fired = []
     for person in subjects:
         facts = {"kind": "schedule", "records_7d": counts.get(person.id, 0)}
-        if engine.match(rule.ruleset, facts):
+        if _schedule_should_fire(sink, rule, person, engine.match(rule.ruleset, facts), at):
             f = sink.fire(rule, person_subject(person), facts, at, day=local_at.date(),
                           dedupe_key=f"{rule.id}:person:{person.id}:t{local_at.isoformat()}")
             if f is not None:
