@@ -38,6 +38,12 @@ KNOWN_MESSAGES = [
     _l("The file is empty."), _l("Must be between {min} and {max}."),
     _l("Must be at least {min}."), _l("Must be at most {max}."),
     _l("A location is {lat, lng} in degrees."), _l("Not a valid decimal."),
+    _l("Length must be between {min} and {max}."),
+    # Filled in by builtin_types._say after translation (%-style placeholders).
+    _l("%(name)s must be a number."), _l("%(name)s must be between %(lo)s and %(hi)s."),
+    _l("lat"), _l("lng"), _l("accuracy"),
+    _l("Files of type .%(ext)s are not accepted here; allowed: %(types)s."),
+    _l("The file is %(size)d KB; at most %(max)d KB is allowed."),
 ]
 
 
