@@ -199,3 +199,21 @@ def test_a_refused_upload_type_is_explained_in_chinese(client, forms, org, login
                     content_type="multipart/form-data")
     assert r.status_code == 422
     assert "不接受 .html 类型的文件" in _field_html(r.get_data(as_text=True), "evidence")
+
+
+def test_an_upload_over_the_server_cap_gets_a_readable_page_in_chinese(client, forms, org,
+                                                                       login, app):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    login(org.rob)
+    client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
+    data = {"version": "1", "target": "Q4", "current_value": "100", "proposed_value": "95",
+            "reason": "Competitor cut prices", "evidence_kind": "competitor_price",
+            "action": "submit", "evidence": (io.BytesIO(b"x" * 100 * 1024), "big.pdf")}
+    r = client.post("/my/forms/target_adjustment/new", data=data,
+                    content_type="multipart/form-data")
+    assert r.status_code == 413
+    page = r.get_data(as_text=True)
+    assert "文件过大" in page and "最多 0.0625 MB" in page and "未能保留" in page
+    assert 'href="/my/forms/target_adjustment/new"' in page
+    with app.app_context():
+        assert Submission.select().count() == 0

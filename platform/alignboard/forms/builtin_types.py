@@ -4,7 +4,7 @@ import os
 import re
 from datetime import date
 
-from flask import has_request_context
+from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate
 
@@ -358,6 +358,16 @@ class Location(FieldType):
         return "" if not value else f"{value['lat']},{value['lng']}"
 
 
+def request_cap_kb():
+    """The largest upload in KB the server reads at all (``MAX_CONTENT_LENGTH``); a file
+    field may not promise more, as a bigger request is refused before the form sees it."""
+    cap = current_app.config.get("MAX_CONTENT_LENGTH") if has_app_context() else None
+    if cap is None and not has_app_context():
+        from ..config import DEFAULTS
+        cap = DEFAULTS["MAX_CONTENT_LENGTH"]
+    return None if cap is None else cap // 1024
+
+
 DEFAULT_ACCEPT = ["pdf", "png", "jpg", "jpeg", "gif", "webp", "docx", "xlsx", "pptx", "txt",
                   "csv"]
 
@@ -369,6 +379,13 @@ class File(FieldType):
     options = {"max_size_kb": fields.Integer(validate=validate.Range(min=1, max=1024 * 1024)),
                "accept": fields.List(fields.String(validate=validate.Regexp(r"^[a-z0-9]{1,10}$")),
                                      validate=validate.Length(min=1))}
+
+    def check_field(self, field):
+        cap, size = request_cap_kb(), field.get("max_size_kb")
+        if cap is not None and size is not None and size > cap:
+            return {"max_size_kb": [f"must be at most {cap} KB, the largest upload the "
+                                    f"server accepts (MAX_CONTENT_LENGTH)"]}
+        return {}
 
     def limits(self, field):
         return field.get("max_size_kb", 5120) * 1024, field.get("accept") or DEFAULT_ACCEPT

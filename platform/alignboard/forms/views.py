@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from ..org import periods as org_periods
 from ..portal.views import HOME_CARDS
 from . import exports
+from .builtin_types import request_cap_kb
 from .fieldtypes import registry
 from .models import Form, FormVersion, Submission
 from .schema import Context
@@ -248,6 +249,15 @@ def overview(person):
                                           & (Submission.status == "submitted"))
                 .order_by(Submission.submitted_at.desc()).limit(50))
     return {"forms": forms, "due": due, "drafts": drafts, "past": past}
+
+
+@bp.errorhandler(413)
+def too_large(exc):
+    """A readable page instead of Werkzeug's bare 413 when a rep's upload is over the
+    server's cap: the body was never read, so the typed answers cannot be shown again."""
+    limit_kb = request_cap_kb()
+    return render_template("forms/too_large.html", limit_mb=(limit_kb or 0) / 1024,
+                           back=request.path), 413
 
 
 @bp.route("/")
