@@ -145,6 +145,16 @@ class TwoPlaces(validate.Validator):
         return value
 
 
+# The currency a money field without one is shown in (as the fill page does).
+DEFAULT_CURRENCY = "CNY"
+
+
+def money_amount(value):
+    """A stored money answer as a Decimal with two places, for exports: numeric cells keep
+    being numbers while 95000.5 reads 95000.50."""
+    return decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"))
+
+
 class Money(FieldType):
     key, label_en, label_zh, widget = "money", "Money", "金额", "money"
     options = {"min": fields.Float(allow_nan=False), "max": fields.Float(allow_nan=False),
@@ -160,6 +170,15 @@ class Money(FieldType):
 
     def normalise(self, value):
         return _number(value)
+
+    def display(self, value, ctx=None, currency=DEFAULT_CURRENCY):
+        """Two decimals and the currency: ``95000.50 CNY``."""
+        if value is None:
+            return ""
+        return f"{decimal.Decimal(str(value)):.2f} {currency}"
+
+    def display_field(self, field, value, ctx=None):
+        return self.display(value, ctx, currency=field.get("currency") or DEFAULT_CURRENCY)
 
 
 class Date(FieldType):

@@ -158,7 +158,8 @@ def display_rows(definition, data, ctx):
         t = types.get(f["type"])
         if t is None or not t.has_value or f["key"] not in data:
             continue
-        rows.append((ctx.text(f["label"]), t.display(data[f["key"]], ctx), f, data[f["key"]]))
+        rows.append((ctx.text(f["label"]), t.display_field(f, data[f["key"]], ctx), f,
+                     data[f["key"]]))
     return rows
 
 
