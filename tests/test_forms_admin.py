@@ -125,3 +125,16 @@ def test_a_closed_form_takes_no_submissions(client, forms, org, login, auth):
     r = client.post("/api/v1/forms/kr_checkin/submissions/",
                     json={"data": {"goal": "g", "progress": 1}}, headers=auth(org.rob))
     assert r.status_code == 201
+
+
+def test_import_of_a_file_with_a_repeated_key_stores_nothing(client, org, login, app):
+    login(org.hr)
+    text = b"key: x\ntitle: X\nfields:\n  - {key: a, type: text, label: A, type: number}\n"
+    r = client.post("/admin/forms_admin/import",
+                    data={"file": (io.BytesIO(text), "x.yaml")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert "Nothing was imported" in page
+    assert "appears twice in one mapping (line 4)" in page
+    with app.app_context():
+        assert FormVersion.select().count() == 0

@@ -2,6 +2,7 @@
 import io
 
 from alignboard import events
+from alignboard.forms.models import Submission
 
 KR = {"key": "kr", "title": {"en": "KR check-in", "zh": "签到"},
       "fields": [{"key": "goal", "type": "text", "label": "Goal", "required": True},
@@ -274,3 +275,17 @@ def test_forms_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/api/v1/forms/" in paths
     assert "post" in paths["/api/v1/forms/{key}/submissions/"]
+
+
+def test_a_rep_cannot_edit_a_submission_naming_someone_else(client, forms, org, auth, visit,
+                                                            app):
+    sid = client.post("/api/v1/forms/visit_log/submissions/", json={"data": visit()},
+                      headers=auth(org.rob)).get_json()["id"]
+    r = client.patch(f"/api/v1/forms/visit_log/submissions/{sid}",
+                     json={"data": visit(outcome="won"), "person_id": org.rae.id},
+                     headers=auth(org.rob))
+    assert r.status_code == 403
+    assert r.get_json()["errors"] == {"person_id": ["must be you"]}
+    with app.app_context():
+        s = Submission.get_by_id(sid)
+        assert s.person_id == org.rob.id and s.data["outcome"] != "won"

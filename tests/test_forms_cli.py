@@ -52,3 +52,25 @@ def test_import_refuses_unknown_type_and_duplicate_key(runner, app, tmp_path):
 def test_export_of_an_unknown_form_says_so(runner, app):
     result = runner.invoke(args=["forms", "export", "nope"])
     assert result.exit_code != 0 and "no form 'nope'" in result.output
+
+
+def test_import_refuses_a_repeated_key_in_a_yaml_or_json_file(runner, app, tmp_path):
+    files = {
+        "field.yaml": ("key: dup\ntitle: Dup\nfields:\n"
+                       "  - {key: a, type: text, label: A, type: number}\n",
+                       "'type' appears twice in one mapping (line 4)"),
+        "top.yaml": ("key: k1\ntitle: Dup\nkey: k2\nfields:\n"
+                     "  - {key: a, type: text, label: A}\n",
+                     "'key' appears twice in one mapping (line 3)"),
+        "dup.json": ('{"key": "j1", "key": "j2", "title": "Dup", '
+                     '"fields": [{"key": "a", "type": "text", "label": "A"}]}',
+                     "'key' appears twice in one object"),
+    }
+    for name, (text, message) in files.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        result = runner.invoke(args=["forms", "import", str(path)])
+        assert result.exit_code == 1, result.output
+        assert message in result.output
+    with app.app_context():
+        assert Form.select().count() == 0

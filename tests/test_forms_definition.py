@@ -66,3 +66,13 @@ def test_unknown_top_level_property_is_refused(app):
     with app.app_context(), pytest.raises(DefinitionError) as info:
         normalise(_form({"key": "a", "type": "text", "label": "A"}, colour="red"))
     assert "unknown properties" in info.value.errors["_schema"][0]
+
+
+def test_a_file_field_cannot_allow_more_than_the_server_reads(app):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    with app.app_context():
+        with pytest.raises(DefinitionError) as exc:
+            normalise(_form({"key": "f", "type": "file", "label": "F", "max_size_kb": 65}))
+        assert "must be at most 64 KB" in exc.value.errors["fields.1.max_size_kb"][0]
+        ok = normalise(_form({"key": "f", "type": "file", "label": "F", "max_size_kb": 64}))
+    assert ok["fields"][0]["max_size_kb"] == 64

@@ -61,3 +61,32 @@ def test_manager_downloads_xlsx_from_the_forms_page(client, forms, org, auth, lo
 def test_rep_sees_no_export_card(client, forms, org, login):
     login(org.rob)
     assert 'id="exports"' not in client.get("/my/forms/").get_data(as_text=True)
+
+
+def _send_revenue(client, auth, person, revenue):
+    r = client.post("/api/v1/forms/weekly_report/submissions/",
+                    json={"data": {"visits": 3, "new_customers": 1, "revenue": revenue,
+                                   "next_week": "Call back"}}, headers=auth(person))
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_money_shows_two_decimals_and_its_currency(client, forms, org, auth, login):
+    sid = _send_revenue(client, auth, org.rob, 95000.5)["id"]
+    login(org.rob)
+    page = client.get(f"/my/forms/submissions/{sid}").get_data(as_text=True)
+    assert "95000.50 CNY" in page
+
+
+def test_money_exports_with_two_decimals_as_numbers(client, forms, org, auth, login):
+    _send_revenue(client, auth, org.rob, 95000.5)
+    login(org.mia)
+    csv_text = client.get("/my/forms/weekly_report/export?format=csv").data.decode("utf-8-sig")
+    header, row = [line.split(",") for line in csv_text.strip().splitlines()]
+    assert row[header.index("revenue")] == "95000.50"
+    sheet = load_workbook(io.BytesIO(
+        client.get("/my/forms/weekly_report/export?format=xlsx").data)).active
+    rows = list(sheet.values)
+    column = rows[0].index("revenue")
+    assert rows[1][column] == 95000.5
+    assert sheet.cell(row=2, column=column + 1).number_format == "#,##0.00"

@@ -166,3 +166,54 @@ def test_an_old_version_submission_still_displays_its_own_fields(client, forms, 
     assert "Old blocker" in page and "Blocker" in page and "version 1" in page
     edit = client.get(f"/my/forms/submissions/{sid}/edit").get_data(as_text=True)
     assert 'name="blocker"' in edit and 'name="version" value="1"' in edit
+
+
+def _field_html(page, key):
+    """The part of the page from field ``key`` to the next field."""
+    return page.split(f'id="field-{key}"')[1].split('id="field-')[0]
+
+
+def test_field_errors_speak_chinese_beside_the_fields(client, forms, org, login, accounts,
+                                                     app):
+    login(org.rob)
+    client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
+    r = client.post("/my/forms/visit_log/new",
+                    data=_visit_form(accounts, outcome="maybe", notes="x" * 2001,
+                                     **{"location.lat": "200"}))
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    assert "必须是以下之一：" in _field_html(page, "outcome")
+    assert "超过最大长度 2000。" in _field_html(page, "notes")
+    assert "纬度必须在 -90 到 90 之间。" in _field_html(page, "location")
+    with app.app_context():
+        assert Submission.select().count() == 0
+
+
+def test_a_refused_upload_type_is_explained_in_chinese(client, forms, org, login):
+    login(org.rob)
+    client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
+    data = {"version": "1", "target": "Q4", "current_value": "100", "proposed_value": "95",
+            "reason": "Competitor cut prices", "evidence_kind": "competitor_price",
+            "action": "submit", "evidence": (io.BytesIO(b"<html>"), "page.html")}
+    r = client.post("/my/forms/target_adjustment/new", data=data,
+                    content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert "不接受 .html 类型的文件" in _field_html(r.get_data(as_text=True), "evidence")
+
+
+def test_an_upload_over_the_server_cap_gets_a_readable_page_in_chinese(client, forms, org,
+                                                                       login, app):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    login(org.rob)
+    client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
+    data = {"version": "1", "target": "Q4", "current_value": "100", "proposed_value": "95",
+            "reason": "Competitor cut prices", "evidence_kind": "competitor_price",
+            "action": "submit", "evidence": (io.BytesIO(b"x" * 100 * 1024), "big.pdf")}
+    r = client.post("/my/forms/target_adjustment/new", data=data,
+                    content_type="multipart/form-data")
+    assert r.status_code == 413
+    page = r.get_data(as_text=True)
+    assert "文件过大" in page and "最多 0.0625 MB" in page and "未能保留" in page
+    assert 'href="/my/forms/target_adjustment/new"' in page
+    with app.app_context():
+        assert Submission.select().count() == 0

@@ -202,13 +202,19 @@ class Submissions(MethodView):
         """Submit (or save a draft of) your answers; 422 with per-field errors."""
         form = _form_or_404(key, current_user)
         me = current_user._get_current_object()
-        if body.get("person_id") not in (None, me.id):
-            fail(403, "You may only fill forms for yourself.", {"person_id": ["must be you"]})
+        _refuse_other_person(body, me)
         try:
             return save(form, me, body["data"], submit=body["status"] == "submitted",
                         version=body.get("version"))
         except SubmissionError as exc:
             _submission_error(exc)
+
+
+def _refuse_other_person(body, me):
+    """403 when the body names a ``person_id`` other than the caller: nobody fills or
+    edits forms on someone else's behalf through the API."""
+    if body.get("person_id") not in (None, me.id):
+        fail(403, "You may only fill forms for yourself.", {"person_id": ["must be you"]})
 
 
 @bp.route("/<key>/submissions/<int:submission_id>")
@@ -231,6 +237,8 @@ class SubmissionItem(MethodView):
         """Change your draft, send it, or edit a sent submission while the form allows."""
         form = _form_or_404(key, current_user)
         me = current_user._get_current_object()
+        # Checked before the lookup so naming someone else is refused, not a plain 404.
+        _refuse_other_person(body, me)
         s = Submission.get_or_none((Submission.id == submission_id) & (Submission.form == form)
                                    & (Submission.person == me.id))
         if s is None:

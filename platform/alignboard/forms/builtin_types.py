@@ -4,6 +4,8 @@ import os
 import re
 from datetime import date
 
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate
 
 from ..hookspecs import hookimpl
@@ -19,6 +21,29 @@ def _number(value):
     if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
         return int(value)
     return value
+
+
+def _say(text, **variables):
+    """``text`` in the reader's language inside a request, plain English elsewhere (CLI,
+    jobs). Placeholders are filled after translating, so the catalogue entry matches."""
+    if has_request_context():
+        return gettext(text, **variables)
+    return text % variables if variables else text
+
+
+def _tr(ctx, message):
+    """A marshmallow ``error=`` template in the reader's language; marshmallow fills its
+    ``{min}``-style placeholders afterwards, so the lookup must happen before."""
+    return ctx.gettext(message) if ctx else message
+
+
+def _length(lo, hi, ctx):
+    """``validate.Length`` whose messages are translated before marshmallow fills them."""
+    check = validate.Length(min=lo, max=hi)
+    check.message_min = _tr(ctx, "Shorter than minimum length {min}.")
+    check.message_max = _tr(ctx, "Longer than maximum length {max}.")
+    check.message_all = _tr(ctx, "Length must be between {min} and {max}.")
+    return check
 
 
 def _range(field, convert=lambda v: v, ctx=None):
@@ -74,11 +99,12 @@ class Text(FieldType):
         return errors
 
     def marshmallow_field(self, field, ctx):
-        checks = [validate.Length(min=field.get("min_length"),
-                                  max=field.get("max_length", self.default_max))]
+        checks = [_length(field.get("min_length"), field.get("max_length", self.default_max),
+                          ctx)]
         if field.get("pattern"):
             message = ctx.text(field.get("pattern_message")) or None
-            checks.append(FullMatch(field["pattern"], message))
+            checks.append(FullMatch(field["pattern"],
+                                    message or _tr(ctx, "Does not match the expected format.")))
         return fields.String(allow_none=True, validate=checks)
 
 
@@ -119,6 +145,16 @@ class TwoPlaces(validate.Validator):
         return value
 
 
+# The currency a money field without one is shown in (as the fill page does).
+DEFAULT_CURRENCY = "CNY"
+
+
+def money_amount(value):
+    """A stored money answer as a Decimal with two places, for exports: numeric cells keep
+    being numbers while 95000.5 reads 95000.50."""
+    return decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"))
+
+
 class Money(FieldType):
     key, label_en, label_zh, widget = "money", "Money", "金额", "money"
     options = {"min": fields.Float(allow_nan=False), "max": fields.Float(allow_nan=False),
@@ -134,6 +170,15 @@ class Money(FieldType):
 
     def normalise(self, value):
         return _number(value)
+
+    def display(self, value, ctx=None, currency=DEFAULT_CURRENCY):
+        """Two decimals and the currency: ``95000.50 CNY``."""
+        if value is None:
+            return ""
+        return f"{decimal.Decimal(str(value)):.2f} {currency}"
+
+    def display_field(self, field, value, ctx=None):
+        return self.display(value, ctx, currency=field.get("currency") or DEFAULT_CURRENCY)
 
 
 class Date(FieldType):
@@ -181,6 +226,11 @@ def _option_values(field):
     return [str(o["value"]) for o in field.get("choices") or []]
 
 
+def _one_of(field, ctx):
+    return validate.OneOf(_option_values(field),
+                          error=_tr(ctx, "Must be one of: {choices}."))
+
+
 class Choice(FieldType):
     key, label_en, label_zh, widget = "choice", "Single choice", "单选", "select"
     options = {"choices": fields.List(fields.Dict(), validate=validate.Length(min=1, max=200))}
@@ -203,7 +253,7 @@ class Choice(FieldType):
         return {"choices": errors} if errors else {}
 
     def marshmallow_field(self, field, ctx):
-        return fields.String(allow_none=True, validate=validate.OneOf(_option_values(field)))
+        return fields.String(allow_none=True, validate=_one_of(field, ctx))
 
     def choices(self, field, ctx):
         return [(str(o["value"]), ctx.text(o.get("label")) or str(o["value"]))
@@ -216,10 +266,9 @@ class MultiChoice(Choice):
                    max_items=fields.Integer(validate=validate.Range(min=1)))
 
     def marshmallow_field(self, field, ctx):
-        return fields.List(fields.String(validate=validate.OneOf(_option_values(field))),
-                           allow_none=True,
-                           validate=validate.Length(min=field.get("min_items"),
-                                                    max=field.get("max_items")))
+        return fields.List(fields.String(validate=_one_of(field, ctx)), allow_none=True,
+                           validate=_length(field.get("min_items"), field.get("max_items"),
+                                            ctx))
 
     def normalise(self, value):
         # The same choice twice is one choice.
@@ -246,7 +295,9 @@ class Rating(FieldType):
 
     def marshmallow_field(self, field, ctx):
         return fields.Integer(allow_none=True,
-                              validate=validate.Range(min=1, max=field.get("max", 5)))
+                              validate=validate.Range(
+                                  min=1, max=field.get("max", 5),
+                                  error=_tr(ctx, "Must be between {min} and {max}.")))
 
 
 class PersonRef(FieldType):
@@ -298,7 +349,7 @@ class LocationValue(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict) or set(value) - {"lat", "lng", "accuracy"}:
-            raise ValidationError("A location is {lat, lng} in degrees.")
+            raise ValidationError(_say("A location is {lat, lng} in degrees."))
         out = {}
         for name, lo, hi in (("lat", -90, 90), ("lng", -180, 180), ("accuracy", 0, 1e7)):
             raw = value.get(name)
@@ -307,9 +358,11 @@ class LocationValue(fields.Field):
             try:
                 number = float(raw)
             except (TypeError, ValueError):
-                raise ValidationError(f"{name} must be a number.") from None
+                raise ValidationError(_say("%(name)s must be a number.",
+                                           name=_say(name))) from None
             if not (lo <= number <= hi) or number != number:
-                raise ValidationError(f"{name} must be between {lo} and {hi}.")
+                raise ValidationError(_say("%(name)s must be between %(lo)s and %(hi)s.",
+                                           name=_say(name), lo=lo, hi=hi))
             out[name] = round(number, 7)
         return out
 
@@ -324,6 +377,16 @@ class Location(FieldType):
         return "" if not value else f"{value['lat']},{value['lng']}"
 
 
+def request_cap_kb():
+    """The largest upload in KB the server reads at all (``MAX_CONTENT_LENGTH``); a file
+    field may not promise more, as a bigger request is refused before the form sees it."""
+    cap = current_app.config.get("MAX_CONTENT_LENGTH") if has_app_context() else None
+    if cap is None and not has_app_context():
+        from ..config import DEFAULTS
+        cap = DEFAULTS["MAX_CONTENT_LENGTH"]
+    return None if cap is None else cap // 1024
+
+
 DEFAULT_ACCEPT = ["pdf", "png", "jpg", "jpeg", "gif", "webp", "docx", "xlsx", "pptx", "txt",
                   "csv"]
 
@@ -336,6 +399,13 @@ class File(FieldType):
                "accept": fields.List(fields.String(validate=validate.Regexp(r"^[a-z0-9]{1,10}$")),
                                      validate=validate.Length(min=1))}
 
+    def check_field(self, field):
+        cap, size = request_cap_kb(), field.get("max_size_kb")
+        if cap is not None and size is not None and size > cap:
+            return {"max_size_kb": [f"must be at most {cap} KB, the largest upload the "
+                                    f"server accepts (MAX_CONTENT_LENGTH)"]}
+        return {}
+
     def limits(self, field):
         return field.get("max_size_kb", 5120) * 1024, field.get("accept") or DEFAULT_ACCEPT
 
@@ -344,12 +414,13 @@ class File(FieldType):
         max_bytes, accept = self.limits(field)
         ext = os.path.splitext(filename or "")[1].lower().lstrip(".")
         if ext not in accept:
-            return f"Files of type .{ext or '?'} are not accepted here; allowed: " \
-                   f"{', '.join(accept)}."
+            return _say("Files of type .%(ext)s are not accepted here; allowed: %(types)s.",
+                        ext=ext or "?", types=", ".join(accept))
         if size > max_bytes:
-            return f"The file is {size // 1024} KB; at most {max_bytes // 1024} KB is allowed."
+            return _say("The file is %(size)d KB; at most %(max)d KB is allowed.",
+                        size=size // 1024, max=max_bytes // 1024)
         if size == 0:
-            return "The file is empty."
+            return _say("The file is empty.")
         return None
 
     def marshmallow_field(self, field, ctx):

@@ -5,10 +5,12 @@ a later version removed still export. Columns are the field keys (stable across 
 text cells that a spreadsheet would run as a formula are prefixed with a quote.
 """
 import csv
+import decimal
 import io
 
 from ..org import scopes
 from ..org.models import Period, Person, Unit
+from .builtin_types import money_amount
 from .definition import DERIVED_KEYS
 from .fieldtypes import registry
 from .models import FormVersion, Submission
@@ -83,10 +85,11 @@ def table(viewer, form, **filters):
             elif isinstance(value, (int, float)) and not isinstance(value, bool) \
                     and (t is None or t.widget not in ("select", "file")):
                 # Numbers stay numbers for spreadsheets; ids (person, customer, file)
-                # become names.
-                row.append(value)
+                # become names. Money keeps two decimals (the currency is the field's).
+                row.append(money_amount(value) if t is not None and t.widget == "money"
+                           else value)
             else:
-                row.append(t.display(value, ctx) if t else str(value))
+                row.append(t.display_field(field, value, ctx) if t else str(value))
         if has_rule:
             row += [s.data.get("duration_minutes", ""), _yes_no(s.data.get("valid"))]
         rows.append(row)
@@ -120,10 +123,21 @@ def to_xlsx(header, rows, title="submissions"):
     ws = wb.create_sheet(title=title[:31])
     ws.append(header)
     for row in rows:
-        ws.append([_safe(c) for c in row])
+        ws.append([_xlsx_cell(ws, _safe(c)) for c in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _xlsx_cell(ws, value):
+    """Money amounts (Decimals) stay numeric cells, shown with two decimals."""
+    if isinstance(value, decimal.Decimal):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "#,##0.00"
+        return cell
+    return value
 
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8",

@@ -55,6 +55,11 @@ class FieldType:
             return "; ".join(str(v) for v in value)
         return str(value)
 
+    def display_field(self, field, value, ctx=None):
+        """``value`` as one line of text for ``field``; types whose text depends on the
+        field's properties (a money field's currency) override this."""
+        return self.display(value, ctx)
+
     def choices(self, field, ctx):
         """For widgets that pick from a list: [(value, label)]."""
         return []

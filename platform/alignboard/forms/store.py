@@ -91,6 +91,35 @@ def dumps(definition, fmt="yaml"):
     raise ValueError(f"unknown format {fmt!r}: use yaml or json")
 
 
+class _DuplicateKey(Exception):
+    """A mapping in the file names the same key twice (the parsers would keep the last)."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a repeated mapping key instead of keeping the last one."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                line = key_node.start_mark.line + 1
+                raise _DuplicateKey(f"the key {key!r} appears twice in one mapping "
+                                    f"(line {line})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _strict_pairs(pairs):
+    """``object_pairs_hook`` for json: refuse a repeated key in one object."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(f"the key {key!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
 def loads(text, filename=""):
     """Parse a YAML or JSON definition file; raise DefinitionError on anything else."""
     if isinstance(text, bytes):
@@ -100,12 +129,15 @@ def loads(text, filename=""):
             raise DefinitionError({"_schema": ["the file is not UTF-8 text"]}) from None
     try:
         if filename.lower().endswith(".json"):
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_strict_pairs)
         else:
-            # JSON is YAML too; safe_load never builds Python objects from tags.
-            data = yaml.safe_load(text)
+            # JSON is YAML too; the safe loader never builds Python objects from tags.
+            # A repeated key is refused: silently keeping the last one loses a setting.
+            data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - safe subclass
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise DefinitionError({"_schema": [f"the file cannot be read: {exc}"]}) from None
+    except _DuplicateKey as exc:
+        raise DefinitionError({"_schema": [str(exc)]}) from None
     if not isinstance(data, dict):
         raise DefinitionError({"_schema": ["the file must hold one form definition "
                                            "(a mapping with key, title and fields)"]})

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from ..org import periods as org_periods
 from ..portal.views import HOME_CARDS
 from . import exports
+from .builtin_types import request_cap_kb
 from .fieldtypes import registry
 from .models import Form, FormVersion, Submission
 from .schema import Context
@@ -38,6 +39,12 @@ KNOWN_MESSAGES = [
     _l("The file is empty."), _l("Must be between {min} and {max}."),
     _l("Must be at least {min}."), _l("Must be at most {max}."),
     _l("A location is {lat, lng} in degrees."), _l("Not a valid decimal."),
+    _l("Length must be between {min} and {max}."),
+    # Filled in by builtin_types._say after translation (%-style placeholders).
+    _l("%(name)s must be a number."), _l("%(name)s must be between %(lo)s and %(hi)s."),
+    _l("lat"), _l("lng"), _l("accuracy"),
+    _l("Files of type .%(ext)s are not accepted here; allowed: %(types)s."),
+    _l("The file is %(size)d KB; at most %(max)d KB is allowed."),
 ]
 
 
@@ -151,7 +158,8 @@ def display_rows(definition, data, ctx):
         t = types.get(f["type"])
         if t is None or not t.has_value or f["key"] not in data:
             continue
-        rows.append((ctx.text(f["label"]), t.display(data[f["key"]], ctx), f, data[f["key"]]))
+        rows.append((ctx.text(f["label"]), t.display_field(f, data[f["key"]], ctx), f,
+                     data[f["key"]]))
     return rows
 
 
@@ -267,6 +275,15 @@ def overview(person):
                                           & (Submission.status == "submitted"))
                 .order_by(Submission.submitted_at.desc()).limit(50))
     return {"forms": forms, "due": due, "drafts": drafts, "past": past}
+
+
+@bp.errorhandler(413)
+def too_large(exc):
+    """A readable page instead of Werkzeug's bare 413 when a rep's upload is over the
+    server's cap: the body was never read, so the typed answers cannot be shown again."""
+    limit_kb = request_cap_kb()
+    return render_template("forms/too_large.html", limit_mb=(limit_kb or 0) / 1024,
+                           back=request.path), 413
 
 
 @bp.route("/")
