@@ -8,6 +8,7 @@ import json
 import logging
 from datetime import datetime, timezone
 
+from flask import request
 import peewee
 from playhouse.db_url import connect
 
@@ -64,6 +65,12 @@ def open_database(url):
         "postgresql://USER@HOST:PORT/NAME")
 
 
+def manages_connection(view):
+    """Mark a view that connects to the database itself and handles its failure."""
+    view.manages_connection = True
+    return view
+
+
 def init_app(app):
     """Bind the proxy to the app's database and manage a connection per request."""
     db = open_database(app.config["DATABASE_URL"])
@@ -72,6 +79,11 @@ def init_app(app):
 
     @app.before_request
     def _connect():
+        # A view that opens the connection itself (the health check) must be reached even
+        # when the database is down, so that it can report that as JSON.
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if getattr(view, "manages_connection", False):
+            return
         database.connect(reuse_if_open=True)
 
     @app.teardown_appcontext
