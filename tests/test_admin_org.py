@@ -88,3 +88,13 @@ def test_custom_admin_pages_show_one_heading(client, org, login):
         page = client.get(url).get_data(as_text=True)
         # Flask-Admin's generic title is an <h4 class="mb-4">; these pages have their own.
         assert page.count("<h1") == 1 and '<h4 class="mb-4">' not in page, url
+
+
+def test_import_page_shows_a_duplicate_external_id_as_a_row_error(client, app, org, login):
+    login(org.hr)
+    data = b"login,name,external_id\nn.one,N One,E-1\nn.two,N Two,E-1\n"
+    r = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(data), "p.csv")})
+    assert r.status_code == 200 and b"import-errors" in r.data and b"external_id" in r.data
+    with app.app_context():
+        assert not Person.select().where(Person.login.in_(["n.one", "n.two"])).exists()

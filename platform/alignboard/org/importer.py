@@ -8,6 +8,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+import peewee as pw
+
 from ..db import database
 from .. import tabular
 from .models import Person, Role, Unit, UNIT_KINDS
@@ -85,6 +87,26 @@ def _cycle(edges, start):
         seen.append(node)
         node = edges.get(node)
     return None
+
+
+def _check_external_ids(rows, existing, report):
+    """Each external id may belong to one person: in the file, and against people already
+    stored who keep theirs (not in the file)."""
+    in_file = {row["login"] for row in rows}
+    owners = {p.external_id: login for login, p in existing.items()
+              if p.external_id and login not in in_file}
+    first = {}
+    for row in rows:
+        ext, n = row.get("external_id"), row["__row__"]
+        if not ext:
+            continue
+        if ext in first:
+            report.error(n, "external_id",
+                         f"duplicate external_id {ext!r} (first on row {first[ext]})")
+        elif ext in owners:
+            report.error(n, "external_id",
+                         f"external_id {ext!r} already belongs to {owners[ext]!r}")
+        first.setdefault(ext, n)
 
 
 def _open(data, filename, allowed, dry_run):
@@ -217,12 +239,29 @@ def import_people(data, filename, dry_run=False):
         if loop:
             report.error(row["__row__"], "manager",
                          "management cycle: " + " -> ".join(loop + [loop[0]]))
+    _check_external_ids([r for r in rows if r.get("login") in in_file], existing, report)
     if not report.ok:
         return report
 
     _tally(report, rows, "login", existing)
     if dry_run:
         return report
+    try:
+        _write_people(rows, columns, existing, roles, units)
+    except pw.IntegrityError as exc:
+        # The checks above should catch every clash; this keeps a missed one (or a race
+        # with another writer) a report error rather than a crash. Nothing was written.
+        log.warning("people import rolled back: %s", exc)
+        report.created, report.updated = [], []
+        report.error(None, None, f"nothing was imported: the database refused a row ({exc})")
+        return report
+    log.info("imported people: %d created, %d updated", len(report.created),
+             len(report.updated))
+    return report
+
+
+def _write_people(rows, columns, existing, roles, units):
+    """Write the checked rows in one transaction."""
     with database.atomic():
         people = dict(existing)
         for row in rows:
@@ -253,6 +292,3 @@ def import_people(data, filename, dry_run=False):
                 person.save()
             for code in filter(None, (c.strip() for c in row.get("leads", "").split(";"))):
                 Unit.update(leader=person).where(Unit.code == code).execute()
-    log.info("imported people: %d created, %d updated", len(report.created),
-             len(report.updated))
-    return report
