@@ -165,3 +165,30 @@ def test_a_clash_only_the_database_sees_is_reported_and_rolled_back(app):
         assert not report.ok and "nothing was imported" in report.errors[0]["message"]
         assert not report.created and not report.updated
         assert Person.get(Person.login == "a").name == "A"
+
+
+def test_a_quote_that_never_closes_is_a_row_error_and_nothing_is_written(app):
+    with app.app_context():
+        report = importer.import_people(b'login,name\nq.q,"unterminated\nr.r,R\n', "p.csv")
+        assert not report.ok
+        assert report.errors[0]["row"] == 2 and "unterminated quote" in \
+            report.errors[0]["message"]
+        assert Person.select().count() == 0
+
+
+def test_closed_quotes_over_several_lines_are_still_read():
+    from alignboard import tabular
+
+    columns, rows = tabular.read(b'code,note\na,"two\nlines"\nb,"x"y\n', "f.csv")
+    assert [(r["note"], r["__row__"]) for r in rows] == [("two\nlines", 2), ("xy", 3)]
+
+
+def test_line_breaks_and_tabs_in_login_name_and_code_are_refused(app):
+    with app.app_context():
+        report = importer.import_people(
+            b'login,name\n"a\nb",A\nc,"C\tC"\n', "p.csv")
+        assert {(e["row"], e["column"]) for e in report.errors} == {(2, "login"), (3, "name")}
+        assert all("line break or tab" in e["message"] for e in report.errors)
+        report = importer.import_units(b'code,name\n"t\t1",T\n', "u.csv")
+        assert [(e["row"], e["column"]) for e in report.errors] == [(2, "code")]
+        assert Person.select().count() == 0 and Unit.select().count() == 0

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Keys and names are shown on one line and matched exactly: a quoted cell may hold a line
+# break or tab, which is fine in other columns but never in these.
+ONE_LINE_COLUMNS = {"login", "name", "code"}
 
 UNIT_COLUMNS = {"code": True, "name": True, "kind": False, "parent": False, "leader": False}
 PEOPLE_COLUMNS = {"login": True, "name": True, "email": False, "unit": False, "manager": False,
@@ -69,6 +72,9 @@ def _check_values(row, columns, report):
         if CONTROL_RE.search(value):
             report.error(row["__row__"], col, "contains control characters")
             good = False
+        elif col in ONE_LINE_COLUMNS and ("\n" in value or "\t" in value):
+            report.error(row["__row__"], col, "contains a line break or tab")
+            good = False
     return good
 
 
@@ -115,7 +121,7 @@ def _open(data, filename, allowed, dry_run):
     try:
         columns, rows = tabular.read(data, filename)
     except tabular.TabularError as exc:
-        report.error(None, None, str(exc))
+        report.error(exc.row, None, str(exc))
         return report, [], []
     _check_columns(columns, allowed, report)
     return report, columns, rows
