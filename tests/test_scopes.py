@@ -1,6 +1,8 @@
 """Visibility scopes, and a sweep of every page and endpoint for leaks between reps."""
 import re
 
+from werkzeug.routing import IntegerConverter
+
 from alignboard.org import scopes
 from alignboard.org.models import Person, Unit
 
@@ -38,8 +40,8 @@ def _get_urls(app, other):
             continue
         values = {}
         for arg in rule.arguments:
-            conv = rule._converters[arg].__class__.__name__
-            values[arg] = other.id if conv == "IntegerConverter" else other.login
+            is_int = isinstance(rule._converters[arg], IntegerConverter)
+            values[arg] = other.id if is_int else other.login
         try:
             urls.append(rule.build(values, append_unknown=False)[1])
         except Exception:

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from flask import request
 import peewee
 from playhouse.db_url import connect
+from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,24 @@ def open_database(url):
         "postgresql://USER@HOST:PORT/NAME")
 
 
+# The largest id the database can compare with (a signed 64-bit integer); a larger Python
+# int makes the SQLite driver raise OverflowError instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+
+def id_in_range(value):
+    """True when ``value`` can be an id at all (and so be looked up without overflow)."""
+    return 0 < value <= MAX_ID
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every URL, capped at MAX_ID: a longer number matches no route and
+    answers 404, as any id that names nothing."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def manages_connection(view):
     """Mark a view that connects to the database itself and handles its failure."""
     view.manages_connection = True
@@ -75,6 +94,8 @@ def init_app(app):
     """Bind the proxy to the app's database and manage a connection per request."""
     db = open_database(app.config["DATABASE_URL"])
     database.initialize(db)
+    # Before any blueprint adds its routes, so that they all use it.
+    app.url_map.converters["int"] = IdConverter
     app.extensions["alignboard.db"] = db
 
     @app.before_request

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ..api import PAGINATE, configure_required, fail, login_required, page
-from ..db import database
+from ..db import database, id_in_range
 from .models import OrgError, Period, Person, Role, Unit
 from .schemas import (PeopleQuerySchema, PeriodQuerySchema, PeriodSchema, PersonSchema,
                       UnitSchema)
@@ -26,7 +26,8 @@ BLUEPRINTS = [units, people, periods, me]
 
 
 def _get_or_404(query, model, id_):
-    obj = query.where(model.id == id_).first()
+    """The row of ``model`` with ``id_`` within ``query``, or a 404 answer."""
+    obj = query.where(model.id == id_).first() if id_in_range(id_) else None
     if obj is None:
         fail(404, f"No {model.__name__.lower()} {id_} (or it is outside your scope).")
     return obj
