@@ -177,3 +177,16 @@ def test_no_route_of_any_area_fails_on_an_over_long_id(app, client, org, auth):
         assert r.status_code == 404, (url, r.status_code)
         visited += 1
     assert visited > 5
+
+
+def test_duplicate_external_id_answers_409_naming_external_id(client, org, auth):
+    h = auth(org.hr)
+    r = client.patch(f"/api/v1/people/{org.rob.id}", json={"external_id": "CRM-1"}, headers=h)
+    assert r.status_code == 200, r.get_json()
+    r = client.post("/api/v1/people/", json={"login": "newbie", "name": "Newbie",
+                                             "external_id": "CRM-1"}, headers=h)
+    assert r.status_code == 409
+    assert list(r.get_json()["errors"]) == ["external_id"]
+    assert "external_id" in r.get_json()["message"]
+    r = client.patch(f"/api/v1/people/{org.rae.id}", json={"external_id": "CRM-1"}, headers=h)
+    assert r.status_code == 409 and list(r.get_json()["errors"]) == ["external_id"]
