@@ -98,3 +98,29 @@ def test_import_page_shows_a_duplicate_external_id_as_a_row_error(client, app, o
     assert r.status_code == 200 and b"import-errors" in r.data and b"external_id" in r.data
     with app.app_context():
         assert not Person.select().where(Person.login.in_(["n.one", "n.two"])).exists()
+
+
+def test_admin_refuses_a_period_that_ends_before_it_starts(client, app, org, login):
+    from alignboard.org.models import Period
+
+    login(org.hr)
+    r = client.post("/admin/period/new/", follow_redirects=True, data={
+        "kind": "month", "name": "Backwards", "start": "2031-03-31", "end": "2031-03-01"})
+    assert b"cannot end before it starts" in r.data
+    with app.app_context():
+        assert not Period.select().where(Period.name == "Backwards").exists()
+
+
+def test_admin_refuses_a_week_that_does_not_start_on_monday(client, app, org, login):
+    from alignboard.org.models import Period
+
+    login(org.hr)
+    # 2031-01-08 is a Wednesday.
+    r = client.post("/admin/period/new/", follow_redirects=True, data={
+        "kind": "week", "name": "2031-W02x", "start": "2031-01-08", "end": "2031-01-14"})
+    assert b"start on a Monday" in r.data
+    r = client.post("/admin/period/new/", data={
+        "kind": "week", "name": "2031-W02", "start": "2031-01-06", "end": "2031-01-12"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert [p.name for p in Period.select().where(Period.kind == "week")] == ["2031-W02"]
