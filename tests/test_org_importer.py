@@ -192,3 +192,14 @@ def test_line_breaks_and_tabs_in_login_name_and_code_are_refused(app):
         report = importer.import_units(b'code,name\n"t\t1",T\n', "u.csv")
         assert [(e["row"], e["column"]) for e in report.errors] == [(2, "code")]
         assert Person.select().count() == 0 and Unit.select().count() == 0
+
+
+def test_imported_password_shorter_than_8_characters_is_a_row_error(app):
+    with app.app_context():
+        report = importer.import_people(
+            b"login,name,password\na,A,long-enough\nb,B,short\n", "p.csv")
+        assert [(e["row"], e["column"]) for e in report.errors] == [(3, "password")]
+        assert "shorter than 8" in report.errors[0]["message"]
+        assert Person.select().count() == 0
+        assert importer.import_people(b"login,name,password\nb,B,12345678\n", "p.csv").ok
+        assert Person.get(Person.login == "b").check_password("12345678")

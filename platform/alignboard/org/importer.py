@@ -26,6 +26,8 @@ ONE_LINE_COLUMNS = {"login", "name", "code"}
 UNIT_COLUMNS = {"code": True, "name": True, "kind": False, "parent": False, "leader": False}
 PEOPLE_COLUMNS = {"login": True, "name": True, "email": False, "unit": False, "manager": False,
                   "role": False, "external_id": False, "password": False, "leads": False}
+# The same minimum as the API and the admin: an import must not be a way round it.
+MIN_PASSWORD = 8
 MAX_LEN = {"code": 64, "name": 200, "login": 64, "email": 254, "external_id": 128,
            "kind": 32, "password": 200}
 
@@ -224,6 +226,8 @@ def import_people(data, filename, dry_run=False):
         email = row.get("email")
         if email and not EMAIL_RE.match(email):
             report.error(n, "email", f"{email!r} is not an e-mail address")
+        if row.get("password") and len(row["password"]) < MIN_PASSWORD:
+            report.error(n, "password", f"shorter than {MIN_PASSWORD} characters")
         role = row.get("role") or ("rep" if login not in existing else None)
         if role and role not in roles:
             report.error(n, "role", f"unknown role {role!r}; known: {', '.join(sorted(roles))}")
