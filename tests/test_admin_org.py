@@ -88,3 +88,39 @@ def test_custom_admin_pages_show_one_heading(client, org, login):
         page = client.get(url).get_data(as_text=True)
         # Flask-Admin's generic title is an <h4 class="mb-4">; these pages have their own.
         assert page.count("<h1") == 1 and '<h4 class="mb-4">' not in page, url
+
+
+def test_import_page_shows_a_duplicate_external_id_as_a_row_error(client, app, org, login):
+    login(org.hr)
+    data = b"login,name,external_id\nn.one,N One,E-1\nn.two,N Two,E-1\n"
+    r = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(data), "p.csv")})
+    assert r.status_code == 200 and b"import-errors" in r.data and b"external_id" in r.data
+    with app.app_context():
+        assert not Person.select().where(Person.login.in_(["n.one", "n.two"])).exists()
+
+
+def test_admin_refuses_a_period_that_ends_before_it_starts(client, app, org, login):
+    from alignboard.org.models import Period
+
+    login(org.hr)
+    r = client.post("/admin/period/new/", follow_redirects=True, data={
+        "kind": "month", "name": "Backwards", "start": "2031-03-31", "end": "2031-03-01"})
+    assert b"cannot end before it starts" in r.data
+    with app.app_context():
+        assert not Period.select().where(Period.name == "Backwards").exists()
+
+
+def test_admin_refuses_a_week_that_does_not_start_on_monday(client, app, org, login):
+    from alignboard.org.models import Period
+
+    login(org.hr)
+    # 2031-01-08 is a Wednesday.
+    r = client.post("/admin/period/new/", follow_redirects=True, data={
+        "kind": "week", "name": "2031-W02x", "start": "2031-01-08", "end": "2031-01-14"})
+    assert b"start on a Monday" in r.data
+    r = client.post("/admin/period/new/", data={
+        "kind": "week", "name": "2031-W02", "start": "2031-01-06", "end": "2031-01-12"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert [p.name for p in Period.select().where(Period.kind == "week")] == ["2031-W02"]

@@ -141,3 +141,52 @@ def test_malformed_json_answers_400_json(client, org, auth):
         **auth(org.hr), "Content-Type": "application/json"})
     assert r.status_code == 400
     assert r.get_json()["message"] == "Invalid JSON body."
+
+
+def test_over_long_ids_answer_404_on_read_and_422_on_write(client, org, auth):
+    """Ids beyond 64 bits name nothing; they must never reach the driver (OverflowError)."""
+    h = auth(org.hr)
+    huge = "99999999999999999999999"
+    for url in (f"/api/v1/people/{huge}", f"/api/v1/units/{huge}", f"/api/v1/periods/{huge}"):
+        r = client.get(url, headers=h)
+        assert r.status_code == 404 and r.is_json, url
+    body = {"login": "big.id", "name": "Big Id", "unit_id": 99999999999999999999}
+    r = client.post("/api/v1/people/", json=body, headers=h)
+    assert r.status_code == 422 and "unit_id" in str(r.get_json()), r.get_json()
+    r = client.post("/api/v1/units/", json={"code": "x", "name": "X",
+                                            "parent_id": 99999999999999999999}, headers=h)
+    assert r.status_code == 422
+    r = client.get("/api/v1/people/?unit_id=99999999999999999999", headers=h)
+    assert r.status_code == 422
+
+
+def test_no_route_of_any_area_fails_on_an_over_long_id(app, client, org, auth):
+    from werkzeug.routing import IntegerConverter
+
+    h = auth(org.admin)
+    huge = 99999999999999999999999
+    visited = 0
+    for rule in app.url_map.iter_rules():
+        ints = [a for a in rule.arguments if isinstance(rule._converters[a], IntegerConverter)]
+        if "GET" not in rule.methods or not ints or set(ints) != set(rule.arguments):
+            continue
+        url = rule.rule
+        for arg in ints:
+            url = url.replace(f"<int:{arg}>", str(huge))
+        r = client.get(url, headers=h)
+        assert r.status_code == 404, (url, r.status_code)
+        visited += 1
+    assert visited > 5
+
+
+def test_duplicate_external_id_answers_409_naming_external_id(client, org, auth):
+    h = auth(org.hr)
+    r = client.patch(f"/api/v1/people/{org.rob.id}", json={"external_id": "CRM-1"}, headers=h)
+    assert r.status_code == 200, r.get_json()
+    r = client.post("/api/v1/people/", json={"login": "newbie", "name": "Newbie",
+                                             "external_id": "CRM-1"}, headers=h)
+    assert r.status_code == 409
+    assert list(r.get_json()["errors"]) == ["external_id"]
+    assert "external_id" in r.get_json()["message"]
+    r = client.patch(f"/api/v1/people/{org.rae.id}", json={"external_id": "CRM-1"}, headers=h)
+    assert r.status_code == 409 and list(r.get_json()["errors"]) == ["external_id"]

@@ -1,16 +1,15 @@
-"""Metrics over form submissions (the forms area's contract). Runs once the forms area is
-merged: alignboard.forms.models provides Form, FormVersion and Submission."""
+"""Metrics over form submissions (the forms area's contract): alignboard.forms.models
+provides Form, FormVersion and Submission."""
 from datetime import date, datetime
 
 import pytest
 
-forms_models = pytest.importorskip("alignboard.forms.models")
-
-from alignboard import events  # noqa: E402
-from alignboard.metrics import definitions  # noqa: E402
-from alignboard.metrics.models import MetricValue  # noqa: E402
-from alignboard.metrics.rebuild import rebuild  # noqa: E402
-from alignboard.org.models import Period  # noqa: E402
+from alignboard import events
+from alignboard.forms import models as forms_models
+from alignboard.metrics import definitions
+from alignboard.metrics.models import MetricValue
+from alignboard.metrics.rebuild import rebuild
+from alignboard.org.models import Period
 
 DEFINITION = {"fields": [{"key": "minutes", "type": "number"},
                          {"key": "location", "type": "text"}]}

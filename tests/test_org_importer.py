@@ -121,3 +121,85 @@ def test_unit_cycle_in_file_is_refused(app):
         report = importer.import_units(b"code,name,parent\nx,X,y\ny,Y,x\n", "u.csv")
         assert not report.ok and "cycle" in report.errors[0]["message"]
         assert Unit.select().count() == 0
+
+
+def test_duplicate_external_id_in_the_file_is_a_row_error_and_nothing_is_written(app):
+    with app.app_context():
+        report = importer.import_people(
+            b"login,name,external_id\na,A,E-1\nb,B,E-2\nc,C,E-1\n", "p.csv")
+        assert not report.ok
+        assert [(e["row"], e["column"]) for e in report.errors] == [(4, "external_id")]
+        assert "row 2" in report.errors[0]["message"]
+        assert Person.select().count() == 0
+
+
+def test_external_id_of_another_stored_person_is_a_row_error(app):
+    with app.app_context():
+        assert importer.import_people(b"login,name,external_id\nold,Old,E-1\n", "p.csv").ok
+        report = importer.import_people(b"login,name,external_id\nnew,New,E-1\n", "p.csv")
+        assert [(e["row"], e["column"]) for e in report.errors] == [(2, "external_id")]
+        assert "'old'" in report.errors[0]["message"]
+        assert not Person.select().where(Person.login == "new").exists()
+        # The same person keeping their id is fine.
+        assert importer.import_people(
+            b"login,name,external_id\nold,Old,E-1\n", "p.csv").ok
+
+
+def test_duplicate_external_id_in_the_cli_is_reported_not_a_traceback(app, runner, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"login,name,external_id\na,A,E-1\nb,B,E-1\n")
+    result = runner.invoke(args=["import-people", str(path)])
+    assert result.exit_code == 1
+    assert "row 3, column external_id: duplicate external_id 'E-1'" in result.output
+    with app.app_context():
+        assert Person.select().count() == 0
+
+
+def test_a_clash_only_the_database_sees_is_reported_and_rolled_back(app):
+    """Two people swapping external ids pass the row checks but clash mid-write."""
+    with app.app_context():
+        assert importer.import_people(
+            b"login,name,external_id\na,A,E-1\nb,B,E-2\n", "p.csv").ok
+        report = importer.import_people(
+            b"login,name,external_id\na,A renamed,E-2\nb,B,E-1\n", "p.csv")
+        assert not report.ok and "nothing was imported" in report.errors[0]["message"]
+        assert not report.created and not report.updated
+        assert Person.get(Person.login == "a").name == "A"
+
+
+def test_a_quote_that_never_closes_is_a_row_error_and_nothing_is_written(app):
+    with app.app_context():
+        report = importer.import_people(b'login,name\nq.q,"unterminated\nr.r,R\n', "p.csv")
+        assert not report.ok
+        assert report.errors[0]["row"] == 2 and "unterminated quote" in \
+            report.errors[0]["message"]
+        assert Person.select().count() == 0
+
+
+def test_closed_quotes_over_several_lines_are_still_read():
+    from alignboard import tabular
+
+    columns, rows = tabular.read(b'code,note\na,"two\nlines"\nb,"x"y\n', "f.csv")
+    assert [(r["note"], r["__row__"]) for r in rows] == [("two\nlines", 2), ("xy", 3)]
+
+
+def test_line_breaks_and_tabs_in_login_name_and_code_are_refused(app):
+    with app.app_context():
+        report = importer.import_people(
+            b'login,name\n"a\nb",A\nc,"C\tC"\n', "p.csv")
+        assert {(e["row"], e["column"]) for e in report.errors} == {(2, "login"), (3, "name")}
+        assert all("line break or tab" in e["message"] for e in report.errors)
+        report = importer.import_units(b'code,name\n"t\t1",T\n', "u.csv")
+        assert [(e["row"], e["column"]) for e in report.errors] == [(2, "code")]
+        assert Person.select().count() == 0 and Unit.select().count() == 0
+
+
+def test_imported_password_shorter_than_8_characters_is_a_row_error(app):
+    with app.app_context():
+        report = importer.import_people(
+            b"login,name,password\na,A,long-enough\nb,B,short\n", "p.csv")
+        assert [(e["row"], e["column"]) for e in report.errors] == [(3, "password")]
+        assert "shorter than 8" in report.errors[0]["message"]
+        assert Person.select().count() == 0
+        assert importer.import_people(b"login,name,password\nb,B,12345678\n", "p.csv").ok
+        assert Person.get(Person.login == "b").check_password("12345678")

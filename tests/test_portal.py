@@ -42,3 +42,17 @@ def test_healthz_says_503_before_init(database_url, tmp_path):
 def test_unknown_page_is_html_not_json(client):
     r = client.get("/no-such-page")
     assert r.status_code == 404 and not r.is_json
+
+
+def test_healthz_says_503_as_json_when_the_database_is_unreachable(tmp_path, monkeypatch):
+    from conftest import make_app
+    from alignboard.db import database
+    monkeypatch.setenv("ALIGNBOARD_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = make_app("postgresql://postgres@127.0.0.1:5999/x", tmp_path, migrate=False)
+    try:
+        r = app.test_client().get("/healthz")
+    finally:
+        if not database.is_closed():
+            database.close()
+    assert r.status_code == 503 and r.is_json
+    assert r.get_json()["database"]["status"] == "error"

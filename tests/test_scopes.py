@@ -1,6 +1,8 @@
 """Visibility scopes, and a sweep of every page and endpoint for leaks between reps."""
 import re
 
+from werkzeug.routing import IntegerConverter
+
 from alignboard.org import scopes
 from alignboard.org.models import Person, Unit
 
@@ -38,8 +40,8 @@ def _get_urls(app, other):
             continue
         values = {}
         for arg in rule.arguments:
-            conv = rule._converters[arg].__class__.__name__
-            values[arg] = other.id if conv == "IntegerConverter" else other.login
+            is_int = isinstance(rule._converters[arg], IntegerConverter)
+            values[arg] = other.id if is_int else other.login
         try:
             urls.append(rule.build(values, append_unknown=False)[1])
         except Exception:
@@ -62,3 +64,25 @@ def test_a_rep_never_sees_another_reps_data_on_any_page_or_endpoint(app, client,
             r = client.get(url, **kwargs)
             body = r.get_data(as_text=True)
             assert "Zelda Secret" not in body and "zelda.secret" not in body, (url, kwargs)
+
+
+def test_a_manager_who_leads_no_unit_and_has_none_sees_only_themselves(app, client, org,
+                                                                       auth, login):
+    """No led units and no own unit: pages answer 200 and show nobody else's data."""
+    from alignboard.org.models import Role
+
+    with app.app_context():
+        loner = Person(login="loner", name="Lone Manager", email="loner@example.test",
+                       role=Role.get(Role.key == "manager"), unit=None)
+        loner.set_password("password123")
+        loner.save()
+    login(loner)
+    headers = auth(loner)
+    for url in ("/", "/api/v1/units/", "/api/v1/metrics/values", "/api/v1/rule-firings/"):
+        r = client.get(url, headers=headers if url.startswith("/api/") else {})
+        assert r.status_code == 200, (url, r.status_code)
+        body = r.get_data(as_text=True)
+        for other in ("rae@example.test", "Team A", "team-a", "Rae"):
+            assert other not in body, (url, other)
+    units = client.get("/api/v1/units/", headers=headers).get_json()
+    assert not (units.get("items") if isinstance(units, dict) else units)

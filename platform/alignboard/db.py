@@ -8,8 +8,10 @@ import json
 import logging
 from datetime import datetime, timezone
 
+from flask import request
 import peewee
 from playhouse.db_url import connect
+from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +66,45 @@ def open_database(url):
         "postgresql://USER@HOST:PORT/NAME")
 
 
+# The largest id the database can compare with (a signed 64-bit integer); a larger Python
+# int makes the SQLite driver raise OverflowError instead of finding nothing.
+MAX_ID = 2**63 - 1
+
+
+def id_in_range(value):
+    """True when ``value`` can be an id at all (and so be looked up without overflow)."""
+    return 0 < value <= MAX_ID
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every URL, capped at MAX_ID: a longer number matches no route and
+    answers 404, as any id that names nothing."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def manages_connection(view):
+    """Mark a view that connects to the database itself and handles its failure."""
+    view.manages_connection = True
+    return view
+
+
 def init_app(app):
     """Bind the proxy to the app's database and manage a connection per request."""
     db = open_database(app.config["DATABASE_URL"])
     database.initialize(db)
+    # Before any blueprint adds its routes, so that they all use it.
+    app.url_map.converters["int"] = IdConverter
     app.extensions["alignboard.db"] = db
 
     @app.before_request
     def _connect():
+        # A view that opens the connection itself (the health check) must be reached even
+        # when the database is down, so that it can report that as JSON.
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if getattr(view, "manages_connection", False):
+            return
         database.connect(reuse_if_open=True)
 
     @app.teardown_appcontext

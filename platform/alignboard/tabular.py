@@ -10,7 +10,14 @@ from datetime import date, datetime
 
 
 class TabularError(ValueError):
-    """The file cannot be read as a table; the message tells the user what to do."""
+    """The file cannot be read as a table; the message tells the user what to do.
+
+    ``row`` is the row (as a person counts them, header = 1) where the problem is, if known.
+    """
+
+    def __init__(self, message, row=None):
+        super().__init__(message)
+        self.row = row
 
 
 def decode(data):
@@ -80,10 +87,28 @@ def _read_csv(data):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    _refuse_unterminated_quote(text, dialect)
     try:
         return list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as exc:
         raise TabularError(f"the CSV is malformed: {exc}") from exc
+
+
+def _refuse_unterminated_quote(text, dialect):
+    """Raise when a quote never closes: the lenient reader would silently swallow every
+    row after it into one cell."""
+    rows = 0
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+    try:
+        for _ in reader:
+            rows += 1
+    except csv.Error as exc:
+        # Strict mode also refuses text right after a closing quote, which the lenient
+        # reader has always accepted; only the end of the file inside quotes is refused.
+        if "unexpected end of data" in str(exc):
+            raise TabularError("unterminated quote: a \" on this row never closes, so the "
+                               "rows after it would be lost; close the quote or remove it",
+                               row=rows + 1) from exc
 
 
 def _read_xlsx(data):

@@ -3,7 +3,7 @@ from flask import flash, request
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import PasswordField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..admin import SecureModelView, SecureView
 from . import importer
@@ -59,6 +59,13 @@ class PeriodView(SecureModelView):
     form_columns = ["kind", "name", "start", "end"]
     column_labels = {"kind": _l("Kind"), "name": _l("Name"), "start": _l("Start"),
                      "end": _l("End (inclusive)")}
+
+    def on_model_change(self, form, model, is_created):
+        """Refuse what the API refuses, and weeks that break the Monday-first calendar."""
+        if model.start and model.end and model.end < model.start:
+            raise ValidationError(_("A period cannot end before it starts."))
+        if model.kind == "week" and model.start and model.start.weekday() != 0:
+            raise ValidationError(_("A week must start on a Monday."))
 
 
 class ImportView(SecureView):

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ..api import PAGINATE, configure_required, fail, login_required, page
-from ..db import database
+from ..db import database, id_in_range
 from .models import OrgError, Period, Person, Role, Unit
 from .schemas import (PeopleQuerySchema, PeriodQuerySchema, PeriodSchema, PersonSchema,
                       UnitSchema)
@@ -26,7 +26,8 @@ BLUEPRINTS = [units, people, periods, me]
 
 
 def _get_or_404(query, model, id_):
-    obj = query.where(model.id == id_).first()
+    """The row of ``model`` with ``id_`` within ``query``, or a 404 answer."""
+    obj = query.where(model.id == id_).first() if id_in_range(id_) else None
     if obj is None:
         fail(404, f"No {model.__name__.lower()} {id_} (or it is outside your scope).")
     return obj
@@ -41,16 +42,33 @@ def _ref(model, id_, field):
     return obj
 
 
-def _save(obj, field_for_unique):
+def _save(obj, unique_fields, error_field):
+    """Save ``obj``: a value another row holds answers 409 naming that field (one of
+    ``unique_fields``), a rule of the model (cycle...) 422 on ``error_field``."""
     try:
         with database.atomic():
             obj.save()
     except OrgError as exc:
-        fail(422, str(exc), {field_for_unique[1]: [str(exc)]})
+        fail(422, str(exc), {error_field: [str(exc)]})
     except pw.IntegrityError:
-        fail(409, f"{field_for_unique[0]} is already taken.",
-             {field_for_unique[0]: ["already taken"]})
+        field = _clashing_field(obj, unique_fields)
+        fail(409, f"{field} is already taken.", {field: ["already taken"]})
     return obj
+
+
+def _clashing_field(obj, names):
+    """The first of ``names`` whose value another row already holds (else the first)."""
+    model = type(obj)
+    for name in names:
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        others = model.select().where(getattr(model, name) == value)
+        if obj.id is not None:
+            others = others.where(model.id != obj.id)
+        if others.exists():
+            return name
+    return names[0]
 
 
 # --- units -------------------------------------------------------------------------------
@@ -74,7 +92,7 @@ class Units(MethodView):
         unit = Unit(code=data["code"], name=data["name"], kind=data["kind"],
                     parent=_ref(Unit, data.get("parent_id"), "parent_id"),
                     leader=_ref(Person, data.get("leader_id"), "leader_id"))
-        return _save(unit, ("code", "parent_id"))
+        return _save(unit, ("code",), "parent_id")
 
 
 @units.route("/<int:unit_id>")
@@ -99,7 +117,7 @@ class UnitItem(MethodView):
             unit.parent = _ref(Unit, data["parent_id"], "parent_id")
         if "leader_id" in data:
             unit.leader = _ref(Person, data["leader_id"], "leader_id")
-        return _save(unit, ("code", "parent_id"))
+        return _save(unit, ("code",), "parent_id")
 
 
 # --- people ------------------------------------------------------------------------------
@@ -119,7 +137,7 @@ def _apply_person(person, data):
         person.role = role
     if data.get("password"):
         person.set_password(data["password"])
-    return _save(person, ("login", "manager_id"))
+    return _save(person, ("login", "external_id"), "manager_id")
 
 
 @people.route("/")
@@ -195,7 +213,7 @@ class Periods(MethodView):
         """Create a period (hr, admin)."""
         period = Period(**data)
         _check_period(period)
-        return _save(period, ("start", "end"))
+        return _save(period, ("start",), "end")
 
 
 @periods.route("/<int:period_id>")
@@ -216,7 +234,7 @@ class PeriodItem(MethodView):
         for key, value in data.items():
             setattr(period, key, value)
         _check_period(period)
-        return _save(period, ("start", "end"))
+        return _save(period, ("start",), "end")
 
 
 @me.route("/")

@@ -8,6 +8,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+import peewee as pw
+
 from ..db import database
 from .. import tabular
 from .models import Person, Role, Unit, UNIT_KINDS
@@ -17,10 +19,15 @@ log = logging.getLogger(__name__)
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Keys and names are shown on one line and matched exactly: a quoted cell may hold a line
+# break or tab, which is fine in other columns but never in these.
+ONE_LINE_COLUMNS = {"login", "name", "code"}
 
 UNIT_COLUMNS = {"code": True, "name": True, "kind": False, "parent": False, "leader": False}
 PEOPLE_COLUMNS = {"login": True, "name": True, "email": False, "unit": False, "manager": False,
                   "role": False, "external_id": False, "password": False, "leads": False}
+# The same minimum as the API and the admin: an import must not be a way round it.
+MIN_PASSWORD = 8
 MAX_LEN = {"code": 64, "name": 200, "login": 64, "email": 254, "external_id": 128,
            "kind": 32, "password": 200}
 
@@ -67,6 +74,9 @@ def _check_values(row, columns, report):
         if CONTROL_RE.search(value):
             report.error(row["__row__"], col, "contains control characters")
             good = False
+        elif col in ONE_LINE_COLUMNS and ("\n" in value or "\t" in value):
+            report.error(row["__row__"], col, "contains a line break or tab")
+            good = False
     return good
 
 
@@ -87,13 +97,33 @@ def _cycle(edges, start):
     return None
 
 
+def _check_external_ids(rows, existing, report):
+    """Each external id may belong to one person: in the file, and against people already
+    stored who keep theirs (not in the file)."""
+    in_file = {row["login"] for row in rows}
+    owners = {p.external_id: login for login, p in existing.items()
+              if p.external_id and login not in in_file}
+    first = {}
+    for row in rows:
+        ext, n = row.get("external_id"), row["__row__"]
+        if not ext:
+            continue
+        if ext in first:
+            report.error(n, "external_id",
+                         f"duplicate external_id {ext!r} (first on row {first[ext]})")
+        elif ext in owners:
+            report.error(n, "external_id",
+                         f"external_id {ext!r} already belongs to {owners[ext]!r}")
+        first.setdefault(ext, n)
+
+
 def _open(data, filename, allowed, dry_run):
     """Read the file and check its header; return ``(report, columns, rows)``."""
     report = Report(dry_run)
     try:
         columns, rows = tabular.read(data, filename)
     except tabular.TabularError as exc:
-        report.error(None, None, str(exc))
+        report.error(exc.row, None, str(exc))
         return report, [], []
     _check_columns(columns, allowed, report)
     return report, columns, rows
@@ -196,6 +226,8 @@ def import_people(data, filename, dry_run=False):
         email = row.get("email")
         if email and not EMAIL_RE.match(email):
             report.error(n, "email", f"{email!r} is not an e-mail address")
+        if row.get("password") and len(row["password"]) < MIN_PASSWORD:
+            report.error(n, "password", f"shorter than {MIN_PASSWORD} characters")
         role = row.get("role") or ("rep" if login not in existing else None)
         if role and role not in roles:
             report.error(n, "role", f"unknown role {role!r}; known: {', '.join(sorted(roles))}")
@@ -217,12 +249,29 @@ def import_people(data, filename, dry_run=False):
         if loop:
             report.error(row["__row__"], "manager",
                          "management cycle: " + " -> ".join(loop + [loop[0]]))
+    _check_external_ids([r for r in rows if r.get("login") in in_file], existing, report)
     if not report.ok:
         return report
 
     _tally(report, rows, "login", existing)
     if dry_run:
         return report
+    try:
+        _write_people(rows, columns, existing, roles, units)
+    except pw.IntegrityError as exc:
+        # The checks above should catch every clash; this keeps a missed one (or a race
+        # with another writer) a report error rather than a crash. Nothing was written.
+        log.warning("people import rolled back: %s", exc)
+        report.created, report.updated = [], []
+        report.error(None, None, f"nothing was imported: the database refused a row ({exc})")
+        return report
+    log.info("imported people: %d created, %d updated", len(report.created),
+             len(report.updated))
+    return report
+
+
+def _write_people(rows, columns, existing, roles, units):
+    """Write the checked rows in one transaction."""
     with database.atomic():
         people = dict(existing)
         for row in rows:
@@ -253,6 +302,3 @@ def import_people(data, filename, dry_run=False):
                 person.save()
             for code in filter(None, (c.strip() for c in row.get("leads", "").split(";"))):
                 Unit.update(leader=person).where(Unit.code == code).execute()
-    log.info("imported people: %d created, %d updated", len(report.created),
-             len(report.updated))
-    return report

@@ -1,10 +1,13 @@
 """marshmallow schemas of the org resources, shared by the API and the importer's checks."""
 from marshmallow import Schema, fields, validate
 
+from ..db import MAX_ID
 from .models import PERIOD_KINDS, SCOPES, UNIT_KINDS
 
 LOGIN = validate.Regexp(r"^[a-z0-9][a-z0-9._-]*$",
                         error="may hold only lower-case letters, digits, . _ and -")
+# Refused on input, so that an over-long number is a 422, not an overflow in the database.
+ID = validate.Range(1, MAX_ID, error="is not a valid id")
 
 
 class RoleSchema(Schema):
@@ -19,8 +22,8 @@ class UnitSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(1, 64))
     name = fields.String(required=True, validate=validate.Length(1, 200))
     kind = fields.String(load_default="team", validate=validate.OneOf(UNIT_KINDS))
-    parent_id = fields.Integer(allow_none=True, load_default=None)
-    leader_id = fields.Integer(allow_none=True, load_default=None)
+    parent_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
+    leader_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
     path = fields.String(dump_only=True)
 
 
@@ -31,8 +34,8 @@ class PersonSchema(Schema):
     email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
     external_id = fields.String(allow_none=True, load_default=None,
                                 validate=validate.Length(max=128))
-    unit_id = fields.Integer(allow_none=True, load_default=None)
-    manager_id = fields.Integer(allow_none=True, load_default=None)
+    unit_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
+    manager_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
     # Dumps Role.__str__, its key.
     role = fields.String(load_default="rep",
                          metadata={"description": "rep, manager, hr, exec or admin"})
@@ -55,6 +58,6 @@ class PeriodQuerySchema(Schema):
 
 
 class PeopleQuerySchema(Schema):
-    unit_id = fields.Integer()
+    unit_id = fields.Integer(validate=ID)
     role = fields.String()
     q = fields.String(metadata={"description": "part of the name or login"})

@@ -29,9 +29,18 @@ def visible_units(viewer):
         conds = [Unit.path.startswith(p) for p in paths]
         if viewer.unit_id:
             conds.append(Unit.id == viewer.unit_id)
+        if not conds:
+            # A manager who leads nothing and sits in no unit sees no units at all;
+            # reduce() on an empty list would raise.
+            return _no_units()
         return Unit.select().where(reduce(operator.or_, conds))
     if scope == "own" and viewer.unit_id:
         return Unit.select().where(Unit.id == viewer.unit_id)
+    return _no_units()
+
+
+def _no_units():
+    """An empty unit query (ids are never null)."""
     return Unit.select().where(Unit.id.is_null())
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user, login_required
 
-from ..db import database
+from ..db import database, manages_connection
 from ..migrations import applied, is_current
 from ..org import scopes
 from ..org.models import Person, Role, Unit
@@ -27,6 +27,7 @@ def home():
 
 
 @bp.route("/healthz")
+@manages_connection
 def healthz():
     """200 with the database status when the app can serve; 503 when it cannot."""
     try:
