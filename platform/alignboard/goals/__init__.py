@@ -4,7 +4,7 @@ cards, alignment and OKR hygiene checks, and weighted inheritance of targets. Se
 
 
 def init_app(app, api, admin):
-    from . import admin as goals_admin, api as goals_api, checkins
+    from . import admin as goals_admin, api as goals_api, checkins, views
 
     checkins.subscribe()
     from ..portal import views as portal_views
@@ -13,4 +13,5 @@ def init_app(app, api, admin):
         portal_views.HOME_CARDS.append(portal.CARD)
 
     api.register_blueprint(goals_api.bp)
+    app.register_blueprint(views.bp)
     goals_admin.register(admin)
