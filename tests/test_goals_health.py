@@ -33,6 +33,41 @@ def test_key_result_measured_by_a_metric_follows_its_value(app, q1, deals, won_v
         assert late["colour"] == "red"   # half of the target at the end of the quarter
 
 
+def test_key_result_card_follows_its_metrics_colour_rule(app, q1, deals, won_value):
+    """HR moved the won-value bands (green from 120% of pace, amber from 90%): a key result
+    measured by that metric is coloured by those bands, not by the default 100/85."""
+    from alignboard.metrics import colours
+
+    org = deals.org
+    won = sum(float(r["close_value"]) for r in crm_rows({"Anna Snelling"})
+              if r["deal_stage"] == "Won")
+    with app.app_context():
+        colours.save_rule(won_value, "pace", [
+            dict(colour="blue", lower=120, upper=None),
+            dict(colour="green", lower=100, upper=120),
+            dict(colour="amber", lower=90, upper=100),
+            dict(colour="red", lower=None, upper=90)])
+        o = Objective.create(title="Win", period=q1, owner=org.rob)
+        kr = KeyResult.create(objective=o, title="Won value", owner=org.rob, metric=won_value,
+                              target_value=won / 0.88, weight=100)
+        # 88% of the target at the end of the quarter: 88% of pace, amber by default bands,
+        # red by the metric's.
+        card = health.key_result_card(kr, o, day=date(2017, 3, 31))
+        assert card["pace_pct"] == pytest.approx(88)
+        assert card["colour"] == "red" and card["bands"] == "metric colour rule (pace)"
+        kr.target_value = won / 1.5      # 150% of pace at the end: the metric's blue band
+        kr.save()
+        assert health.key_result_card(kr, o, day=date(2017, 3, 31))["colour"] == "blue"
+        assert health.objective_card(o, date(2017, 3, 31))["colour"] == "blue"
+        colours.save_rule(won_value, "target", [
+            dict(colour="green", lower=50, upper=None),
+            dict(colour="red", lower=None, upper=50)])
+        kr.target_value = won * 2        # half the target reached: green on "% of target"
+        kr.save()
+        card = health.key_result_card(kr, o, day=date(2017, 3, 31))
+        assert card["colour"] == "green" and card["bands"] == "metric colour rule (target)"
+
+
 def test_manual_key_results_use_the_latest_check_in(app, q1, crm_people):
     with app.app_context():
         o = Objective.create(title="Visits", period=q1, owner=crm_people.rob)

@@ -4,14 +4,19 @@ A key result's progress is (current - start) / (target - start), its current val
 metric's value for the KR's owner (or the objective's unit) in the objective's period, or
 else the latest check-in. Its health compares progress with the share of the period gone by
 (pace): green at or ahead of pace, amber up to 15% behind, red further behind or past the
-deadline unfinished. An objective takes its weakest key result's colour, or with
+deadline unfinished. When the key result's metric has a colour rule, its single-period
+bands colour the key result instead, so a card never disagrees with the metric's tables:
+bands on % of pace compare the key result's pace, bands on % of target its progress, bands
+on the value its current value. An objective takes its weakest key result's colour, or with
 ``health_mode = weighted`` the colour of its key results' weighted pace.
 """
-from ..metrics import pace
+from ..metrics import colours, pace
 from ..metrics.models import MetricValue
 from .models import CheckIn, KeyResult
 
-RANK = {"green": 0, "amber": 1, "red": 2}
+# Blue (a metric's "ahead" band) ranks with green; grey means "not measurable" and is
+# left out before ranking.
+RANK = {"blue": 0, "green": 0, "amber": 1, "red": 2, "grey": -1}
 
 
 def colour_for(pace_pct):
@@ -22,6 +27,25 @@ def colour_for(pace_pct):
     if pace_pct >= 85:
         return "amber"
     return "red"
+
+
+def _metric_colour(kr, value, progress, pace_pct):
+    """(colour, bands text) from the colour rule of ``kr``'s metric, or None without one.
+
+    Streak bands (N periods in a row) are left out: a key result has one period.
+    """
+    if not kr.metric_id:
+        return None
+    rule, bands = colours.rule_for(kr.metric_id)
+    bands = [b for b in bands if (b.consecutive or 1) == 1]
+    if rule is None or not bands:
+        return None
+    basis = {"value": value, "pace": pace_pct,
+             "target": None if progress is None else progress * 100}[rule.basis]
+    if basis is None:
+        return "grey", rule.basis
+    band = colours.pick(bands, [basis])
+    return (band.colour if band else "grey"), rule.basis
 
 
 def current_value(kr, objective):
@@ -59,7 +83,10 @@ def key_result_card(kr, objective, day=None):
         pace_pct = progress * 100 if share == 0 else progress / share * 100
         if share == 0:
             pace_pct = 100.0 if progress >= 0 else 0.0
-    colour = colour_for(pace_pct)
+    colour, bands = colour_for(pace_pct), "default"
+    from_rule = _metric_colour(kr, value, progress, pace_pct)
+    if from_rule is not None:
+        colour, bands = from_rule[0], f"metric colour rule ({from_rule[1]})"
     reason = ""
     if kr.deadline and day > kr.deadline and progress is not None and progress < 1:
         colour, reason = "red", "past the deadline and not reached"
@@ -71,7 +98,7 @@ def key_result_card(kr, objective, day=None):
             "start_value": kr.start_value, "target_value": kr.target_value,
             "unit_label": kr.unit_label, "current_value": value, "source": source,
             "progress": progress, "expected_share": share, "pace_pct": pace_pct,
-            "colour": colour, "reason": reason}
+            "colour": colour, "bands": bands, "reason": reason}
 
 
 def objective_card(objective, day=None):
