@@ -125,6 +125,28 @@ def test_sync_now_shows_the_run_with_failed_rows(app, client, org, login, csv_co
     assert "deals" in index and "4/0/0/1" in index
 
 
+def test_run_pages_refresh_themselves_while_a_run_is_going(app, client, org, login,
+                                                           csv_connection):
+    from alignboard.connectors.models import SyncRun
+
+    login(org.admin)
+    client.post(f"/admin/connections/{csv_connection.id}/run", data={"mode": "now"})
+    with app.app_context():
+        done = SyncRun.select().order_by(SyncRun.id.desc()).first()
+        going = SyncRun.create(connection=csv_connection.id, trigger="schedule",
+                               processed=40, total=100)
+    runs_page = f"/admin/connections/{csv_connection.id}/runs"
+    page = client.get(runs_page).get_data(as_text=True)
+    assert 'id="auto-refresh"' in page and "40/100" in page
+    assert 'id="auto-refresh"' in client.get(f"/admin/connections/runs/{going.id}").get_data(
+        as_text=True)
+    assert 'id="auto-refresh"' not in client.get(
+        f"/admin/connections/runs/{done.id}").get_data(as_text=True)
+    with app.app_context():
+        SyncRun.update(status="succeeded").where(SyncRun.id == going.id).execute()
+    assert 'id="auto-refresh"' not in client.get(runs_page).get_data(as_text=True)
+
+
 def test_upload_feeds_a_csv_connection(app, client, org, login, csv_connection):
     import io
     login(org.admin)
