@@ -277,6 +277,23 @@ def test_forms_are_in_the_openapi_document(client):
     assert "post" in paths["/api/v1/forms/{key}/submissions/"]
 
 
+def test_openapi_documents_the_error_bodies_of_submissions(client, forms, org, auth, visit):
+    """The documented error body is the one the API sends: status, error, message, errors."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    error = doc["components"]["schemas"]["Error"]["properties"]
+    assert set(error) == {"status", "error", "message", "errors"}
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, method in (("/api/v1/forms/{key}/submissions/", "post"),
+                         ("/api/v1/forms/{key}/submissions/{submission_id}", "patch")):
+        responses = doc["paths"][path][method]["responses"]
+        for status in ("403", "404", "409", "422"):
+            assert responses[status]["content"]["application/json"]["schema"] == ref, \
+                (path, status)
+    body = client.post("/api/v1/forms/visit_log/submissions/", json={"data": visit(
+        outcome="nonsense")}, headers=auth(org.rob)).get_json()
+    assert set(body) <= set(error) and body["status"] == 422 and body["errors"]
+
+
 def test_a_rep_cannot_edit_a_submission_naming_someone_else(client, forms, org, auth, visit,
                                                             app):
     sid = client.post("/api/v1/forms/visit_log/submissions/", json={"data": visit()},

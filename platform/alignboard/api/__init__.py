@@ -28,10 +28,27 @@ def schema_name(schema):
     return name
 
 
+class ErrorSchema(Schema):
+    """The body of every error under /api (see ``error_body``); documented as ``Error``."""
+
+    status = fields.Integer(metadata={"description": "HTTP status code", "example": 422})
+    error = fields.String(metadata={"description": "HTTP reason phrase",
+                                    "example": "Unprocessable Entity"})
+    message = fields.String(metadata={"description": "what went wrong, for a person"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "messages per field (absent when the error concerns no field)",
+        "example": {"amount": ["Must be greater than or equal to 0."]}})
+
+
+class AlignboardApi(Api):
+    # flask-smorest documents its own error body by default; ours has other keys.
+    ERROR_SCHEMA = ErrorSchema
+
+
 def init_app(app):
     """Create the app's ``Api`` (one per app: tests build many apps) and return it."""
     app.config.setdefault("OPENAPI_SWAGGER_UI_URL", SWAGGER_STATIC + "/")
-    api = Api(spec_kwargs={
+    api = AlignboardApi(spec_kwargs={
         "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
         "components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",

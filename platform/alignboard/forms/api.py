@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from ..api import PAGINATE, configure_required, fail, login_required, page
+from ..api import PAGINATE, ErrorSchema, configure_required, fail, login_required, page
 from ..db import database
 from ..org import scopes
 from . import exports, store
@@ -197,7 +197,13 @@ class Submissions(MethodView):
 
     @bp.arguments(SubmissionInSchema)
     @bp.response(201, SubmissionSchema)
-    @bp.alt_response(422, description="Invalid answers: errors maps field keys to messages")
+    @bp.alt_response(403, schema=ErrorSchema,
+                     description="The form is not for your role or unit, or names someone else")
+    @bp.alt_response(404, schema=ErrorSchema, description="No such form open to you")
+    @bp.alt_response(409, schema=ErrorSchema,
+                     description="Already sent for this period (a once-per-period form)")
+    @bp.alt_response(422, schema=ErrorSchema,
+                     description="Invalid answers: errors maps field keys to messages")
     def post(self, body, key):
         """Submit (or save a draft of) your answers; 422 with per-field errors."""
         form = _form_or_404(key, current_user)
@@ -233,6 +239,12 @@ class SubmissionItem(MethodView):
 
     @bp.arguments(SubmissionPatchSchema)
     @bp.response(200, SubmissionSchema)
+    @bp.alt_response(403, schema=ErrorSchema,
+                     description="The edit window has closed, or the body names someone else")
+    @bp.alt_response(404, schema=ErrorSchema, description="No such submission of yours")
+    @bp.alt_response(409, schema=ErrorSchema, description="Already sent for this period")
+    @bp.alt_response(422, schema=ErrorSchema,
+                     description="Invalid answers, or a sent submission set back to draft")
     def patch(self, body, key, submission_id):
         """Change your draft, send it, or edit a sent submission while the form allows."""
         form = _form_or_404(key, current_user)
