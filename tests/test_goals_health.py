@@ -129,3 +129,105 @@ def test_objective_list_in_the_admin_shows_health(client, app, q1, crm_people, a
     admin_session(crm_people.hr)
     page = client.get("/admin/objective/").data.decode()
     assert "not aligned" in page and ">grey</span>" in page
+
+
+def _week(day):
+    return Period.get((Period.kind == "week") & (Period.start <= day) & (Period.end >= day))
+
+
+def test_key_result_on_the_metrics_own_target_shows_the_tables_streak_colour(app, crm_people):
+    """The audit's repro (issue 5, C4b): the metric table is red (behind two weeks running)
+    and a key result on the same metric, owner, period and target must be red too, not the
+    amber its single week alone would give."""
+    from datetime import datetime
+
+    from alignboard.metrics import definitions
+    from alignboard.metrics.api import set_target
+    from alignboard.metrics.models import MetricValue
+    from alignboard.records import store
+    from fixtures.metrics import WON, won_value_definition
+
+    org = crm_people
+    with app.app_context():
+        app.config["METRICS_AS_OF"] = "2017-01-15"      # the end of the second week
+        metric = definitions.save(won_value_definition(period_kinds="week"), filters=WON,
+                                  colour_rule={"basis": "pace", "bands": [
+                                      dict(colour="green", lower=100, upper=None),
+                                      dict(colour="amber", lower=None, upper=100),
+                                      dict(colour="red", lower=None, upper=85,
+                                           consecutive=2)]})
+        w1, w2 = _week(date(2017, 1, 2)), _week(date(2017, 1, 9))
+        for w in (w1, w2):
+            set_target("won_value", "person", org.rob.id, w.id, 1000)
+        store.upsert(1, "A", "deal", {"stage": "won", "amount": 500.0}, owner=org.rob,
+                     occurred_at=datetime(2017, 1, 3))
+        store.upsert(1, "B", "deal", {"stage": "won", "amount": 500.0}, owner=org.rob,
+                     occurred_at=datetime(2017, 1, 10))
+        row = MetricValue.get((MetricValue.metric == metric) & (MetricValue.period == w2)
+                              & (MetricValue.subject_type == "person")
+                              & (MetricValue.subject_id == org.rob.id))
+        assert row.colour == "red" and row.pace == pytest.approx(0.5)
+        o = Objective.create(title="Week 2", period=w2, owner=org.rob)
+        kr = KeyResult.create(objective=o, title="Won value", owner=org.rob, metric=metric,
+                              target_value=1000, weight=100)
+        card = health.key_result_card(kr, o)
+        assert card["colour"] == "red" and card["pace_pct"] == pytest.approx(50)
+        assert card["colour_from"] == "metric value"
+        assert card["colour_rule"]["metric"] == "won_value"
+        # No target of its own: the metric's target is the key result's.
+        kr.target_value = None
+        kr.save()
+        card = health.key_result_card(kr, o)
+        assert card["colour"] == "red" and card["target_value"] == 1000
+        # Asked for another day, the streak is measured on that day as the metrics API
+        # does with as_of: on Thursday 500 of 571 expected (week 1 at 50%) is ahead.
+        assert health.key_result_card(kr, o, day=date(2017, 1, 11))["colour"] == "green"
+        # A target of its own: its own pace (50% of 2000 is 25%) on the single-week bands,
+        # as the streak belongs to the metric's target.
+        kr.target_value = 2000
+        kr.save()
+        card = health.key_result_card(kr, o)
+        assert card["colour"] == "amber" and card["pace_pct"] == pytest.approx(25)
+        assert card["colour_from"] == "key result"
+        assert card["bands"] == "metric colour rule (pace)"
+
+
+def test_key_result_pace_follows_the_targets_seasonality_curve(app, q1, deals, won_value):
+    """Issue 5, P4b: the metric target's curve shapes the expected share of a key result,
+    so its pace is the table's pace, not the linear one."""
+    from alignboard.metrics.api import set_target
+    from alignboard.metrics.models import MetricValue, SeasonalityCurve
+
+    org = deals.org
+    won = sum(float(r["close_value"]) for r in crm_rows({"Anna Snelling"})
+              if r["deal_stage"] == "Won")
+    day = date(2017, 2, 14)
+    with app.app_context():
+        app.config["METRICS_AS_OF"] = day.isoformat()
+        SeasonalityCurve.create(name="backloaded", weights="1,1,3")
+        set_target("won_value", "person", org.rob.id, q1.id, won, curve="backloaded")
+        row = MetricValue.get((MetricValue.metric == won_value) & (MetricValue.period == q1)
+                              & (MetricValue.subject_type == "person")
+                              & (MetricValue.subject_id == org.rob.id))
+        o = Objective.create(title="Win", period=q1, owner=org.rob)
+        kr = KeyResult.create(objective=o, title="Won value", owner=org.rob, metric=won_value,
+                              target_value=won, weight=100)
+        card = health.key_result_card(kr, o)
+        assert card["pace_pct"] == pytest.approx(row.pace * 100)
+        assert card["colour"] == row.colour
+        curved = (1 + 0.5) / 5     # the first slice (weight 1) and half the second of 1+1+3
+        assert card["expected_share"] == pytest.approx(curved)
+        # Its own target (twice the plan): the same curve gives the expected share.
+        kr.target_value = won * 2
+        kr.save()
+        card = health.key_result_card(kr, o)
+        assert card["colour_from"] == "key result"
+        assert card["expected_share"] == pytest.approx(curved)
+        assert card["pace_pct"] == pytest.approx(50 / curved)
+        # Due at the end of February: the curve's share at mid-February over its share by
+        # the deadline (59 of 90 days), not the curve stretched over two months.
+        kr.deadline = date(2017, 2, 28)
+        kr.save()
+        card = health.key_result_card(kr, o)
+        by_deadline = (59 / 90 * 3) / 5   # 1.97 slices, both of weight 1
+        assert card["expected_share"] == pytest.approx(curved / by_deadline)

@@ -4,14 +4,27 @@ A key result's progress is (current - start) / (target - start), its current val
 metric's value for the KR's owner (or the objective's unit) in the objective's period, or
 else the latest check-in. Its health compares progress with the share of the period gone by
 (pace): green at or ahead of pace, amber up to 15% behind, red further behind or past the
-deadline unfinished. When the key result's metric has a colour rule, its single-period
-bands colour the key result instead, so a card never disagrees with the metric's tables:
-bands on % of pace compare the key result's pace, bands on % of target its progress, bands
-on the value its current value. An objective takes its weakest key result's colour, or with
-``health_mode = weighted`` the colour of its key results' weighted pace.
+deadline unfinished.
+
+A key result measured by a metric follows the metric, so a card never disagrees with the
+metric's tables:
+
+- when it measures exactly what the metric's stored value measures (same subject and
+  period, the same target or none of its own, start 0, no deadline before the period end),
+  it takes that value's pace and colour: the colour the tables show, streak bands ("N
+  periods in a row") and the target's seasonality curve included;
+- otherwise its pace uses its own target, with the metric target's seasonality curve for
+  the expected share when there is one, and the metric's colour rule colours it with its
+  single-period bands (on % of pace its pace, on % of target its progress, on the value its
+  current value): a streak belongs to the metric's own target, not to this key result's.
+
+An objective takes its weakest key result's colour, or with ``health_mode = weighted`` the
+colour of its key results' weighted pace.
 """
+import math
+
 from ..metrics import colours, pace
-from ..metrics.models import MetricValue
+from ..metrics.models import MetricValue, Target
 from .models import CheckIn, KeyResult
 
 # Blue (a metric's "ahead" band) ranks with green; grey means "not measurable" and is
@@ -29,38 +42,48 @@ def colour_for(pace_pct):
     return "red"
 
 
-def _metric_colour(kr, value, progress, pace_pct):
-    """(colour, bands text) from the colour rule of ``kr``'s metric, or None without one.
+def _single_period(bands):
+    return [b for b in bands if (b.consecutive or 1) == 1]
 
-    Streak bands (N periods in a row) are left out: a key result has one period.
-    """
-    if not kr.metric_id:
-        return None
-    rule, bands = colours.rule_for(kr.metric_id)
-    bands = [b for b in bands if (b.consecutive or 1) == 1]
+
+def _metric_colour(rule, bands, value, progress, pace_pct):
+    """Colour from a metric's colour rule with its single-period bands, or None when the
+    rule has none (the default bands apply then)."""
+    bands = _single_period(bands)
     if rule is None or not bands:
         return None
     basis = {"value": value, "pace": pace_pct,
              "target": None if progress is None else progress * 100}[rule.basis]
     if basis is None:
-        return "grey", rule.basis
+        return "grey"
     band = colours.pick(bands, [basis])
-    return (band.colour if band else "grey"), rule.basis
+    return band.colour if band else "grey"
 
 
-def current_value(kr, objective):
-    """(value, source) of a key result now."""
+def subject_of(kr, objective):
+    """(subject_type, subject_id) a key result's metric is read for."""
+    if kr.owner_id:
+        return ("person", kr.owner_id)
+    if objective.unit_id:
+        return ("unit", objective.unit_id)
+    return ("person", objective.owner_id)
+
+
+def metric_row(kr, objective):
+    """The metric's stored value for the key result's subject and period, or None."""
+    if not kr.metric_id:
+        return None
+    subject_type, subject_id = subject_of(kr, objective)
+    return MetricValue.get_or_none(
+        (MetricValue.metric == kr.metric_id) & (MetricValue.subject_type == subject_type)
+        & (MetricValue.subject_id == subject_id)
+        & (MetricValue.period == objective.period_id))
+
+
+def current_value(kr, objective, row=None):
+    """(value, source) of a key result now (``row``: its metric_row, when read already)."""
     if kr.metric_id:
-        if kr.owner_id:
-            subject = ("person", kr.owner_id)
-        elif objective.unit_id:
-            subject = ("unit", objective.unit_id)
-        else:
-            subject = ("person", objective.owner_id)
-        row = MetricValue.get_or_none(
-            (MetricValue.metric == kr.metric_id) & (MetricValue.subject_type == subject[0])
-            & (MetricValue.subject_id == subject[1])
-            & (MetricValue.period == objective.period_id))
+        row = row if row is not None else metric_row(kr, objective)
         return (row.value if row else 0.0), "metric"
     last = (CheckIn.select().where(CheckIn.key_result == kr)
             .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()).first())
@@ -69,41 +92,125 @@ def current_value(kr, objective):
     return kr.current_value, "manual"
 
 
-def key_result_card(kr, objective, day=None):
-    day = day or pace.as_of()
-    value, source = current_value(kr, objective)
-    progress = None
-    if kr.target_value is not None and value is not None and kr.target_value != kr.start_value:
-        progress = (value - kr.start_value) / (kr.target_value - kr.start_value)
+def _curve(kr, objective):
+    """The seasonality curve (weights) of the metric target for the key result's subject
+    and period, or None."""
+    if not kr.metric_id:
+        return None
+    subject_type, subject_id = subject_of(kr, objective)
+    t = Target.get_or_none((Target.metric == kr.metric_id)
+                           & (Target.subject_type == subject_type)
+                           & (Target.subject_id == subject_id)
+                           & (Target.period == objective.period_id))
+    return t.curve.values if t is not None and t.curve_id else None
+
+
+def expected_share(period, deadline, day, curve=None):
+    """Share of the target expected by the end of ``day`` for a key result due at
+    ``deadline`` (or the period end). A curve describes the whole period, so before an
+    earlier deadline the share is the curve's share at ``day`` over its share at the
+    deadline (linear over the days to the deadline without a curve, as before)."""
+    end = min(period.end, deadline) if deadline else period.end
+    if not curve or end >= period.end or day >= end:
+        return pace.elapsed_share(period.start, end, day, curve)
+    whole = pace.elapsed_share(period.start, period.end, end, curve)
+    if whole <= 0:
+        return pace.elapsed_share(period.start, end, day)
+    return pace.elapsed_share(period.start, period.end, day, curve) / whole
+
+
+def _same_as_row(kr, objective, row):
+    """Whether the key result measures exactly what the metric's stored value does, so its
+    pace and colour are the stored ones."""
+    if row is None or row.target is None:
+        return False
+    if kr.target_value is not None and not math.isclose(kr.target_value, row.target,
+                                                        rel_tol=1e-9, abs_tol=1e-9):
+        return False
+    if (kr.start_value or 0) != 0:
+        return False
+    return not (kr.deadline and kr.deadline < objective.period.end)
+
+
+def _state_on(row, day, engines):
+    """(pace ratio, colour) of a stored value's key measured on ``day``, as the metrics API
+    does for ``as_of`` (the stored row holds them for today only)."""
+    from ..metrics.engine import Engine
+    from ..metrics.sources import DatabaseRows
+
+    if day not in engines:
+        engines[day] = Engine(DatabaseRows(), day=day)
+    engine = engines[day]
+    metric = engine.metrics.get(row.metric_id)
+    if metric is None:
+        return row.pace, row.colour
+    state = engine.state(metric, row.subject_type, row.subject_id,
+                         engine.period(row.period_id))
+    return (state.pace, state.colour) if state is not None else (None, None)
+
+
+def key_result_card(kr, objective, day=None, engines=None):
+    """Health card of a key result on ``day`` (default: today, pace.as_of()). ``engines``
+    caches metric engines per day across cards (for a day other than today)."""
+    today = pace.as_of()
+    day = day or today
+    engines = {} if engines is None else engines
+    row = metric_row(kr, objective)
+    value, source = current_value(kr, objective, row)
     period = objective.period
-    end = min(period.end, kr.deadline) if kr.deadline else period.end
-    share = pace.elapsed_share(period.start, end, day)
-    pace_pct = None
-    if progress is not None:
-        pace_pct = progress * 100 if share == 0 else progress / share * 100
-        if share == 0:
-            pace_pct = 100.0 if progress >= 0 else 0.0
-    colour, bands = colour_for(pace_pct), "default"
-    from_rule = _metric_colour(kr, value, progress, pace_pct)
-    if from_rule is not None:
-        colour, bands = from_rule[0], f"metric colour rule ({from_rule[1]})"
+    rule, bands = colours.rule_for(kr.metric_id) if kr.metric_id else (None, [])
+    shared = _same_as_row(kr, objective, row)
+    target = row.target if shared else kr.target_value
+    progress = None
+    if target is not None and value is not None and target != kr.start_value:
+        progress = (value - kr.start_value) / (target - kr.start_value)
+    curve = _curve(kr, objective)
+    share = expected_share(period, kr.deadline, day, curve)
+    pace_pct, colour_from, by_rule = None, "key result", False
+    if shared:
+        ratio, stored = (row.pace, row.colour) if day == today else _state_on(row, day, engines)
+        pace_pct = None if ratio is None else ratio * 100
+        colour_from = "metric value"
+        if stored is not None:
+            colour, by_rule = stored, rule is not None
+        elif rule is not None and _single_period(bands):
+            colour, by_rule = "grey", True   # no band holds it: the tables show no colour
+        else:
+            colour = colour_for(pace_pct)
+    else:
+        if progress is not None:
+            pace_pct = progress * 100 if share == 0 else progress / share * 100
+            if share == 0:
+                pace_pct = 100.0 if progress >= 0 else 0.0
+        colour = _metric_colour(rule, bands, value, progress, pace_pct)
+        by_rule = colour is not None
+        if colour is None:
+            colour = colour_for(pace_pct)
     reason = ""
     if kr.deadline and day > kr.deadline and progress is not None and progress < 1:
         colour, reason = "red", "past the deadline and not reached"
     elif progress is None:
         reason = "no target value or no value yet"
+    metric = kr.metric if kr.metric_id else None
     return {"id": kr.id, "title": kr.title, "owner_id": kr.owner_id,
             "criterion": kr.criterion, "deadline": kr.deadline.isoformat() if kr.deadline else None,
-            "weight": kr.weight, "metric": kr.metric.key if kr.metric_id else None,
-            "start_value": kr.start_value, "target_value": kr.target_value,
+            "weight": kr.weight, "metric": metric.key if metric else None,
+            "metric_name": metric.name if metric else None,
+            "start_value": kr.start_value, "target_value": target,
             "unit_label": kr.unit_label, "current_value": value, "source": source,
             "progress": progress, "expected_share": share, "pace_pct": pace_pct,
-            "colour": colour, "bands": bands, "reason": reason}
+            "colour": colour,
+            "bands": f"metric colour rule ({rule.basis})" if by_rule else "default",
+            # Which bands to read the colour with: the metric's legend, or the default one.
+            "colour_rule": ({"metric_id": metric.id, "metric": metric.key,
+                             "name": metric.name, "basis": rule.basis} if by_rule else None),
+            "colour_from": colour_from, "reason": reason}
 
 
-def objective_card(objective, day=None):
+def objective_card(objective, day=None, engines=None):
     """Health of an objective with its key results' cards."""
-    krs = [key_result_card(kr, objective, day) for kr in
+    engines = {} if engines is None else engines
+    krs = [key_result_card(kr, objective, day, engines) for kr in
            KeyResult.select().where(KeyResult.objective == objective).order_by(KeyResult.id)]
     known = [k for k in krs if k["colour"] != "grey"]
     if not known:
