@@ -94,7 +94,7 @@ def test_objective_health_is_its_weakest_key_result_or_weighted(app, q1, crm_peo
         o.health_mode = "weighted"
         o.save()
         card = health.objective_card(o, day)
-    assert card["colour"] == "green" and card["how"] == "weighted pace 104%"
+    assert card["colour"] == "green" and card["how"] == "weighted pace 104%, default bands"
 
 
 def test_unfinished_key_result_past_its_deadline_is_red(app, q1, crm_people):
@@ -231,3 +231,33 @@ def test_key_result_pace_follows_the_targets_seasonality_curve(app, q1, deals, w
         card = health.key_result_card(kr, o)
         by_deadline = (59 / 90 * 3) / 5   # 1.97 slices, both of weight 1
         assert card["expected_share"] == pytest.approx(curved / by_deadline)
+
+
+def test_weighted_objective_uses_the_bands_its_key_results_share(app, q1, deals, won_value):
+    """Issue 5, C4a: a weighted objective whose key results all follow one colour rule on
+    % of pace is coloured by that rule's bands; otherwise by the default, and it says so."""
+    from alignboard.metrics import colours
+
+    org = deals.org
+    won = sum(float(r["close_value"]) for r in crm_rows({"Anna Snelling"})
+              if r["deal_stage"] == "Won")
+    end = date(2017, 3, 31)
+    with app.app_context():
+        colours.save_rule(won_value, "pace", [
+            dict(colour="green", lower=120, upper=None),
+            dict(colour="amber", lower=90, upper=120),
+            dict(colour="red", lower=None, upper=90)])
+        o = Objective.create(title="Win", period=q1, owner=org.rob, health_mode="weighted")
+        for title in ("Won value", "Won value again"):
+            KeyResult.create(objective=o, title=title, owner=org.rob, metric=won_value,
+                             target_value=won / 1.05, weight=50)   # 105% of pace
+        card = health.objective_card(o, end)
+        assert card["colour"] == "amber"           # default bands would say green
+        assert card["how"] == "weighted pace 105%, bands of Won value"
+        manual = KeyResult.create(objective=o, title="Visits reach 10", target_value=10,
+                                  weight=0)
+        CheckIn.create(key_result=manual, progress=10.5)
+        card = health.objective_card(o, end)
+        assert card["colour"] == "green"
+        assert card["how"] == ("weighted pace 105%, default bands: the key results have no "
+                               "common colour rule")

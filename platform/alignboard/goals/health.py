@@ -19,7 +19,8 @@ metric's tables:
   current value): a streak belongs to the metric's own target, not to this key result's.
 
 An objective takes its weakest key result's colour, or with ``health_mode = weighted`` the
-colour of its key results' weighted pace.
+colour of its key results' weighted pace: by the single-period bands of the one colour rule
+on % of pace that all its measured key results share, else by the default bands.
 """
 import math
 
@@ -207,6 +208,21 @@ def key_result_card(kr, objective, day=None, engines=None):
             "colour_from": colour_from, "reason": reason}
 
 
+def _weighted_bands(known):
+    """(rule, single-period bands, why) for colouring a weighted pace: the one colour rule
+    on % of pace all measured key results share, else (None, None, why not)."""
+    ids = {k["colour_rule"]["metric_id"] if k["colour_rule"] else None for k in known}
+    if ids == {None}:
+        return None, None, "default bands"
+    if None in ids or len(ids) > 1:
+        return None, None, "default bands: the key results have no common colour rule"
+    rule, bands = colours.rule_for(ids.pop())
+    single = _single_period(bands)
+    if rule is None or rule.basis != "pace" or not single:
+        return None, None, "default bands: the common colour rule has no bands on % of pace"
+    return rule, single, f"bands of {known[0]['metric_name']}"
+
+
 def objective_card(objective, day=None, engines=None):
     """Health of an objective with its key results' cards."""
     engines = {} if engines is None else engines
@@ -221,8 +237,15 @@ def objective_card(objective, day=None, engines=None):
             pct = sum(w * (k["pace_pct"] or 0) for w, k in zip(weights, known)) / sum(weights)
         else:
             pct = sum(k["pace_pct"] or 0 for k in known) / len(known)
-        colour, how = colour_for(pct), f"weighted pace {pct:.0f}%"
-        if any(k["reason"].startswith("past the deadline") for k in known) and colour == "green":
+        rule, bands, which = _weighted_bands(known)
+        if rule is None:
+            colour = colour_for(pct)
+        else:
+            band = colours.pick(bands, [pct])
+            colour = band.colour if band else "grey"
+        how = f"weighted pace {pct:.0f}%, {which}"
+        if (any(k["reason"].startswith("past the deadline") for k in known)
+                and RANK.get(colour, 0) == 0 and colour != "grey"):
             colour = "amber"
     else:
         worst = max(known, key=lambda k: RANK[k["colour"]])
