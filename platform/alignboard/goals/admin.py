@@ -135,7 +135,8 @@ class CascadeView(SecureView):
             q = q.where(Objective.period == period_id)
         issues = hygiene.report(list(q))
         return self.render("goals/cascade.html", roots=roots, periods=periods,
-                           period_id=period_id, issues=issues, swatch=SWATCH)
+                           period_id=period_id, issues=issues, swatch=SWATCH,
+                           legends=tree.legends(roots))
 
 
 def register(admin):

@@ -17,7 +17,7 @@ def card_context(person):
             parent = parent.parent
         c["chain"] = chain
         cards.append(c)
-    return {"objectives": cards, "swatch": SWATCH}
+    return {"objectives": cards, "swatch": SWATCH, "legends": tree.legends(cards)}
 
 
 CARD = ("goals/card.html", card_context)

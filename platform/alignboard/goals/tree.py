@@ -4,6 +4,7 @@ Objectives of units (the strategy from the company down) are visible to everyone
 objectives of a person only to those who may see that person (org.scopes), so a rep sees
 the strategy above and their own objectives, never a colleague's.
 """
+from ..metrics import colours
 from ..org import scopes
 from . import health, hygiene
 from .models import Objective
@@ -17,8 +18,9 @@ def visible_objectives(viewer):
                    | Objective.owner.in_(scopes.visible_person_ids(viewer)))
 
 
-def card(objective, day=None, with_health=True):
-    """An objective as a dict: owner, period, parent, tags, alignment, health, issues."""
+def card(objective, day=None, with_health=True, engines=None):
+    """An objective as a dict: owner, period, parent, tags, alignment, health, issues.
+    ``engines``: metric engines per day shared by the cards of one page (health)."""
     colour, en, zh = hygiene.alignment(objective)
     body = {"id": objective.id, "title": objective.title,
             "description": objective.description, "period_id": objective.period_id,
@@ -30,7 +32,7 @@ def card(objective, day=None, with_health=True):
             "weight": objective.weight, "health_mode": objective.health_mode,
             "alignment": {"colour": colour, "reason_en": en, "reason_zh": zh}}
     if with_health:
-        h = health.objective_card(objective, day)
+        h = health.objective_card(objective, day, engines)
         body.update(health={"colour": h["colour"], "how": h["how"]},
                     key_results=h["key_results"])
     return body
@@ -44,7 +46,8 @@ def build(viewer, period_id=None, day=None):
         q = q.where(Objective.period == period_id)
     objectives = list(q.order_by(Objective.id))
     ids = {o.id for o in objectives}
-    cards = {o.id: dict(card(o, day), children=[]) for o in objectives}
+    engines = {}
+    cards = {o.id: dict(card(o, day, engines=engines), children=[]) for o in objectives}
     roots = []
     for o in objectives:
         if o.parent_id in ids:
@@ -52,3 +55,20 @@ def build(viewer, period_id=None, day=None):
         else:
             roots.append(cards[o.id])
     return roots
+
+
+def legends(cards):
+    """The legend of each metric whose colour rule colours a key result in ``cards``
+    (objective cards, children included), in the order they first appear: the default
+    legend alone would contradict the metric's bands, which decide those key results."""
+    seen, out, todo = set(), [], list(cards)
+    while todo:
+        c = todo.pop(0)
+        for kr in c.get("key_results", ()):
+            rule = kr.get("colour_rule")
+            if rule and rule["metric_id"] not in seen:
+                seen.add(rule["metric_id"])
+                out.append({"metric": rule["metric"], "name": rule["name"],
+                            "items": colours.legend(rule["metric_id"])})
+        todo.extend(c.get("children", ()))
+    return out

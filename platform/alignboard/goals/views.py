@@ -22,4 +22,4 @@ def cascade():
         Objective.select(Objective.period))).order_by(Period.start))
     roots = tree.build(current_user._get_current_object(), period_id)
     return render_template("goals/tree_page.html", roots=roots, periods=periods,
-                           period_id=period_id, swatch=SWATCH)
+                           period_id=period_id, swatch=SWATCH, legends=tree.legends(roots))
