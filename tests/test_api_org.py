@@ -158,6 +158,13 @@ def test_over_long_ids_answer_404_on_read_and_422_on_write(client, org, auth):
     assert r.status_code == 422
     r = client.get("/api/v1/people/?unit_id=99999999999999999999", headers=h)
     assert r.status_code == 422
+    # A page whose offset no database can reach is refused as a field, not an overflow.
+    for url in ("/api/v1/people/", "/api/v1/units/", "/api/v1/periods/"):
+        r = client.get(f"{url}?page={huge}", headers=h)
+        assert r.status_code == 422 and list(r.get_json()["errors"]) == ["page"], url
+    # The last page the database can offset still answers, with nothing on it.
+    r = client.get(f"/api/v1/people/?page={(2**63 - 1) // 50 + 1}", headers=h)
+    assert r.status_code == 200 and r.get_json() == []
 
 
 def test_no_route_of_any_area_fails_on_an_over_long_id(app, client, org, auth):

@@ -14,6 +14,8 @@ from flask_smorest import Api, abort
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..db import MAX_ID
+
 log = logging.getLogger(__name__)
 
 SWAGGER_STATIC = "/api/v1/docs/static"
@@ -155,7 +157,15 @@ def configure_required(view):
 
 
 def page(query, pagination_parameters):
-    """One page of a peewee query; sets the total for flask-smorest's X-Pagination header."""
+    """One page of a peewee query; sets the total for flask-smorest's X-Pagination header.
+
+    A page whose first row lies beyond the largest offset the database can take is refused
+    with 422: flask-smorest only checks that ``page`` is at least 1, and the database would
+    overflow on the offset instead of finding nothing."""
+    params = pagination_parameters
+    if (params.page - 1) * params.page_size > MAX_ID:
+        fail(422, "The request has invalid fields: see errors.",
+             {"page": [f"must be at most {MAX_ID // params.page_size + 1}"]})
     pagination_parameters.item_count = query.count()
     return list(query.paginate(pagination_parameters.page, pagination_parameters.page_size))
 
