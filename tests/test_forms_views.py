@@ -87,6 +87,10 @@ def test_a_stale_page_version_is_refused(client, forms, org, login, app):
     r = client.post("/my/forms/kr_checkin/new",
                     data={"version": "9", "goal": "g", "progress": "1", "action": "submit"})
     assert r.status_code == 422
+    # A version too large for the database is a stale page as well, not a 500.
+    r = client.post("/my/forms/kr_checkin/new", data={
+        "version": "99999999999999999999999", "goal": "g", "progress": "1", "action": "submit"})
+    assert r.status_code == 422
     with app.app_context():
         assert Submission.select().count() == 0
 
