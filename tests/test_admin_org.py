@@ -126,6 +126,31 @@ def test_admin_refuses_a_week_that_does_not_start_on_monday(client, app, org, lo
         assert [p.name for p in Period.select().where(Period.kind == "week")] == ["2031-W02"]
 
 
+def test_admin_refuses_a_short_week_and_an_overlapping_period(client, app, org, login):
+    """The admin asks Period.problems, as the API does: one set of calendar rules."""
+    from alignboard.org.models import Period
+
+    login(org.hr)
+    r = client.post("/admin/period/new/", follow_redirects=True, data={
+        "kind": "week", "name": "short", "start": "2031-01-06", "end": "2031-01-10"})
+    assert b"A week lasts seven days" in r.data
+    r = client.post("/admin/period/new/", data={
+        "kind": "quarter", "name": "2031-Q1", "start": "2031-01-01", "end": "2031-03-31"})
+    assert r.status_code == 302
+    r = client.post("/admin/period/new/", follow_redirects=True, data={
+        "kind": "quarter", "name": "odd", "start": "2031-03-01", "end": "2031-05-31"})
+    assert "It overlaps 2031-Q1 (2031-01-01 to 2031-03-31)" in r.get_data(as_text=True)
+    with app.app_context():
+        q1 = Period.get(Period.name == "2031-Q1")
+        assert [p.name for p in Period.select()] == ["2031-Q1"]
+    # Editing a period without moving it does not clash with itself.
+    r = client.post(f"/admin/period/edit/?id={q1.id}", data={
+        "kind": "quarter", "name": "Q1 2031", "start": "2031-01-01", "end": "2031-03-31"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert Period.get_by_id(q1.id).name == "Q1 2031"
+
+
 def test_no_admin_page_fails_on_an_over_long_or_garbled_id_or_page(app, client, org, login):
     """?id= and ?page= come from the address bar: a number beyond 64 bits, a negative page
     or a word must be "no such record" or an empty page on every admin view, never a 500

@@ -109,6 +109,50 @@ def test_period_ending_before_start_is_422(client, org, auth):
     assert r.status_code == 422
 
 
+def test_periods_break_no_calendar_rule_through_the_api(client, app, org, auth):
+    """The API refuses what the admin refuses (Period.problems): a week off Monday or not
+    seven days long, and two periods of one kind sharing a day, each as 422 per field."""
+    from alignboard.org.models import Period
+
+    h = auth(org.hr)
+    url = "/api/v1/periods/"
+    # 2026-01-07 is a Wednesday.
+    r = client.post(url, headers=h, json={"kind": "week", "name": "x",
+                                          "start": "2026-01-07", "end": "2026-01-13"})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"start": ["A week must start on a Monday."]}
+    r = client.post(url, headers=h, json={"kind": "week", "name": "x",
+                                          "start": "2026-01-05", "end": "2026-01-14"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["end"]
+    r = client.post(url, headers=h, json={"kind": "week", "name": "2026-W02",
+                                          "start": "2026-01-05", "end": "2026-01-11"})
+    assert r.status_code == 201, r.get_json()
+    week = r.get_json()["id"]
+    r = client.post(url, headers=h, json={"kind": "month", "name": "2026-01",
+                                          "start": "2026-01-01", "end": "2026-01-31"})
+    assert r.status_code == 201, r.get_json()
+    # Another month that shares a day with January is refused; a week is another kind.
+    r = client.post(url, headers=h, json={"kind": "month", "name": "odd",
+                                          "start": "2026-01-31", "end": "2026-02-27"})
+    assert r.status_code == 422
+    assert "overlaps 2026-01 (2026-01-01 to 2026-01-31)" in r.get_json()["errors"]["start"][0]
+    r = client.post(url, headers=h, json={"kind": "week", "name": "2026-W03",
+                                          "start": "2026-01-12", "end": "2026-01-18"})
+    assert r.status_code == 201
+    # A change is checked against the others, not against the period itself.
+    r = client.patch(f"{url}{week}", headers=h, json={"name": "week two"})
+    assert r.status_code == 200, r.get_json()
+    r = client.patch(f"{url}{week}", headers=h, json={"start": "2026-01-12",
+                                                      "end": "2026-01-18"})
+    assert r.status_code == 422 and "overlaps 2026-W03" in r.get_json()["errors"]["start"][0]
+    r = client.patch(f"{url}{week}", headers=h, json={"start": "2026-01-06"})
+    assert r.status_code == 422
+    assert set(r.get_json()["errors"]) == {"start", "end"}
+    with app.app_context():
+        assert Period.get_by_id(week).start.isoformat() == "2026-01-05"
+        assert Period.select().count() == 3
+
+
 def test_unknown_api_path_is_json_404(client, org, auth):
     r = client.get("/api/v1/nothing-here", headers=auth(org.hr))
     assert r.status_code == 404
