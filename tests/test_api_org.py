@@ -241,3 +241,24 @@ def test_duplicate_external_id_answers_409_naming_external_id(client, org, auth)
     assert "external_id" in r.get_json()["message"]
     r = client.patch(f"/api/v1/people/{org.rae.id}", json={"external_id": "CRM-1"}, headers=h)
     assert r.status_code == 409 and list(r.get_json()["errors"]) == ["external_id"]
+
+
+def test_a_nul_character_anywhere_in_a_request_answers_422(client, app, org, auth):
+    """PostgreSQL cannot store NUL (\x00) in text; every API request carrying one, in the
+    body (nested too) or the query, is refused naming the field, and nothing is written."""
+    h = auth(org.hr)
+    r = client.post("/api/v1/people/", headers=h, json={"login": "nul.one", "name": "a\x00b"})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"name": ["Must not contain a NUL character (code 0)."]}
+    r = client.patch(f"/api/v1/people/{org.rob.id}", headers=h, json={"name": "Rob\x00"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["name"]
+    r = client.post("/api/v1/units/", headers=h,
+                    json={"code": "x", "name": "X", "extra": {"deep": ["ok", "n\x00"]}})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["extra.deep"]
+    r = client.get("/api/v1/people/?q=ro%00b", headers=h)
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["q"]
+    with app.app_context():
+        from alignboard.org.models import Person, Unit
+        assert Person.get_by_id(org.rob.id).name == "Rob"
+        assert not Person.select().where(Person.login == "nul.one").exists()
+        assert not Unit.select().where(Unit.code == "x").exists()

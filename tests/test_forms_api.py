@@ -338,3 +338,11 @@ def test_over_long_numbers_in_bodies_and_queries_answer_422_never_500(client, fo
     r = client.get(f"{url}?page={HUGE}", headers=h)
     assert r.status_code == 422 and "page" in r.get_json()["errors"]
     assert Submission.select().count() == 0
+
+
+def test_a_nul_character_in_answers_answers_422_and_stores_nothing(client, forms, org, auth):
+    r = client.post("/api/v1/forms/kr_checkin/submissions/", headers=auth(org.rob),
+                    json={"data": {"goal": "Grow\u0000", "progress": 10}})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"data.goal": ["Must not contain a NUL character (code 0)."]}
+    assert Submission.select().count() == 0

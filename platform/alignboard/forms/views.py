@@ -46,6 +46,8 @@ KNOWN_MESSAGES = [
     _l("lat"), _l("lng"), _l("accuracy"),
     _l("Files of type .%(ext)s are not accepted here; allowed: %(types)s."),
     _l("The file is %(size)d KB; at most %(max)d KB is allowed."),
+    # validation.NUL_MESSAGE, which the answers schema refuses a NUL character with.
+    _l("Must not contain a NUL character (code 0)."),
 ]
 
 
