@@ -10,12 +10,12 @@ import io
 
 from ..org import scopes
 from ..org.models import Period, Person, Unit
+from ..validation import parse_id
 from .builtin_types import money_amount
 from .definition import DERIVED_KEYS
 from .fieldtypes import registry
 from .models import FormVersion, Submission
 from .schema import Context
-from ..validation import parse_id
 
 BASE_COLUMNS = ["submission_id", "person_login", "person_name", "unit", "period", "version",
                 "status", "submitted_at", "updated_at"]
