@@ -124,3 +124,65 @@ def test_admin_refuses_a_week_that_does_not_start_on_monday(client, app, org, lo
     assert r.status_code == 302
     with app.app_context():
         assert [p.name for p in Period.select().where(Period.kind == "week")] == ["2031-W02"]
+
+
+def test_admin_refuses_a_short_week_and_an_overlapping_period(client, app, org, login):
+    """The admin asks Period.problems, as the API does: one set of calendar rules."""
+    from alignboard.org.models import Period
+
+    login(org.hr)
+    r = client.post("/admin/period/new/", follow_redirects=True, data={
+        "kind": "week", "name": "short", "start": "2031-01-06", "end": "2031-01-10"})
+    assert b"A week lasts seven days" in r.data
+    r = client.post("/admin/period/new/", data={
+        "kind": "quarter", "name": "2031-Q1", "start": "2031-01-01", "end": "2031-03-31"})
+    assert r.status_code == 302
+    r = client.post("/admin/period/new/", follow_redirects=True, data={
+        "kind": "quarter", "name": "odd", "start": "2031-03-01", "end": "2031-05-31"})
+    assert "It overlaps 2031-Q1 (2031-01-01 to 2031-03-31)" in r.get_data(as_text=True)
+    with app.app_context():
+        q1 = Period.get(Period.name == "2031-Q1")
+        assert [p.name for p in Period.select()] == ["2031-Q1"]
+    # Editing a period without moving it does not clash with itself.
+    r = client.post(f"/admin/period/edit/?id={q1.id}", data={
+        "kind": "quarter", "name": "Q1 2031", "start": "2031-01-01", "end": "2031-03-31"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert Period.get_by_id(q1.id).name == "Q1 2031"
+
+
+def test_no_admin_page_fails_on_an_over_long_or_garbled_id_or_page(app, client, org, login):
+    """?id= and ?page= come from the address bar: a number beyond 64 bits, a negative page
+    or a word must be "no such record" or an empty page on every admin view, never a 500
+    from the database driver."""
+    from flask_admin.contrib.peewee import ModelView
+
+    from alignboard.admin import get
+
+    login(org.admin)
+    huge = "99999999999999999999999"
+    views = [v for v in get(app)._views if isinstance(v, ModelView)]
+    assert {"person", "unit", "period", "forms_submissions"} <= {v.endpoint for v in views}
+    for view in views:
+        base = f"/admin/{view.endpoint}"
+        for page in (huge, "-3"):
+            r = client.get(f"{base}/?page={page}")
+            assert r.status_code == 200, (base, page, r.status_code)
+        for action in ("edit", "details"):
+            if not getattr(view, "can_edit" if action == "edit" else "can_view_details"):
+                continue
+            for bad in (huge, "abc", "0"):
+                r = client.get(f"{base}/{action}/?id={bad}")
+                assert r.status_code == 302, (base, action, bad, r.status_code)
+                with client.session_transaction() as s:
+                    assert "Record does not exist." in str(s.pop("_flashes", [])), (base, bad)
+    # A forged row id in a bulk delete is dropped; the real one is still deleted.
+    from alignboard.org.models import Period
+
+    with app.app_context():
+        period = Period.create(kind="year", name="2040", start="2040-01-01", end="2040-12-31")
+    r = client.post("/admin/period/action/", data={"action": "delete",
+                                                   "rowid": [huge, str(period.id)]})
+    assert r.status_code == 302
+    with app.app_context():
+        assert not Period.select().where(Period.id == period.id).exists()

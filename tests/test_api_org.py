@@ -109,6 +109,50 @@ def test_period_ending_before_start_is_422(client, org, auth):
     assert r.status_code == 422
 
 
+def test_periods_break_no_calendar_rule_through_the_api(client, app, org, auth):
+    """The API refuses what the admin refuses (Period.problems): a week off Monday or not
+    seven days long, and two periods of one kind sharing a day, each as 422 per field."""
+    from alignboard.org.models import Period
+
+    h = auth(org.hr)
+    url = "/api/v1/periods/"
+    # 2026-01-07 is a Wednesday.
+    r = client.post(url, headers=h, json={"kind": "week", "name": "x",
+                                          "start": "2026-01-07", "end": "2026-01-13"})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"start": ["A week must start on a Monday."]}
+    r = client.post(url, headers=h, json={"kind": "week", "name": "x",
+                                          "start": "2026-01-05", "end": "2026-01-14"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["end"]
+    r = client.post(url, headers=h, json={"kind": "week", "name": "2026-W02",
+                                          "start": "2026-01-05", "end": "2026-01-11"})
+    assert r.status_code == 201, r.get_json()
+    week = r.get_json()["id"]
+    r = client.post(url, headers=h, json={"kind": "month", "name": "2026-01",
+                                          "start": "2026-01-01", "end": "2026-01-31"})
+    assert r.status_code == 201, r.get_json()
+    # Another month that shares a day with January is refused; a week is another kind.
+    r = client.post(url, headers=h, json={"kind": "month", "name": "odd",
+                                          "start": "2026-01-31", "end": "2026-02-27"})
+    assert r.status_code == 422
+    assert "overlaps 2026-01 (2026-01-01 to 2026-01-31)" in r.get_json()["errors"]["start"][0]
+    r = client.post(url, headers=h, json={"kind": "week", "name": "2026-W03",
+                                          "start": "2026-01-12", "end": "2026-01-18"})
+    assert r.status_code == 201
+    # A change is checked against the others, not against the period itself.
+    r = client.patch(f"{url}{week}", headers=h, json={"name": "week two"})
+    assert r.status_code == 200, r.get_json()
+    r = client.patch(f"{url}{week}", headers=h, json={"start": "2026-01-12",
+                                                      "end": "2026-01-18"})
+    assert r.status_code == 422 and "overlaps 2026-W03" in r.get_json()["errors"]["start"][0]
+    r = client.patch(f"{url}{week}", headers=h, json={"start": "2026-01-06"})
+    assert r.status_code == 422
+    assert set(r.get_json()["errors"]) == {"start", "end"}
+    with app.app_context():
+        assert Period.get_by_id(week).start.isoformat() == "2026-01-05"
+        assert Period.select().count() == 3
+
+
 def test_unknown_api_path_is_json_404(client, org, auth):
     r = client.get("/api/v1/nothing-here", headers=auth(org.hr))
     assert r.status_code == 404
@@ -158,6 +202,13 @@ def test_over_long_ids_answer_404_on_read_and_422_on_write(client, org, auth):
     assert r.status_code == 422
     r = client.get("/api/v1/people/?unit_id=99999999999999999999", headers=h)
     assert r.status_code == 422
+    # A page whose offset no database can reach is refused as a field, not an overflow.
+    for url in ("/api/v1/people/", "/api/v1/units/", "/api/v1/periods/"):
+        r = client.get(f"{url}?page={huge}", headers=h)
+        assert r.status_code == 422 and list(r.get_json()["errors"]) == ["page"], url
+    # The last page the database can offset still answers, with nothing on it.
+    r = client.get(f"/api/v1/people/?page={(2**63 - 1) // 50 + 1}", headers=h)
+    assert r.status_code == 200 and r.get_json() == []
 
 
 def test_no_route_of_any_area_fails_on_an_over_long_id(app, client, org, auth):
@@ -190,3 +241,24 @@ def test_duplicate_external_id_answers_409_naming_external_id(client, org, auth)
     assert "external_id" in r.get_json()["message"]
     r = client.patch(f"/api/v1/people/{org.rae.id}", json={"external_id": "CRM-1"}, headers=h)
     assert r.status_code == 409 and list(r.get_json()["errors"]) == ["external_id"]
+
+
+def test_a_nul_character_anywhere_in_a_request_answers_422(client, app, org, auth):
+    """PostgreSQL cannot store NUL (\x00) in text; every API request carrying one, in the
+    body (nested too) or the query, is refused naming the field, and nothing is written."""
+    h = auth(org.hr)
+    r = client.post("/api/v1/people/", headers=h, json={"login": "nul.one", "name": "a\x00b"})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"name": ["Must not contain a NUL character (code 0)."]}
+    r = client.patch(f"/api/v1/people/{org.rob.id}", headers=h, json={"name": "Rob\x00"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["name"]
+    r = client.post("/api/v1/units/", headers=h,
+                    json={"code": "x", "name": "X", "extra": {"deep": ["ok", "n\x00"]}})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["extra.deep"]
+    r = client.get("/api/v1/people/?q=ro%00b", headers=h)
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["q"]
+    with app.app_context():
+        from alignboard.org.models import Person, Unit
+        assert Person.get_by_id(org.rob.id).name == "Rob"
+        assert not Person.select().where(Person.login == "nul.one").exists()
+        assert not Unit.select().where(Unit.code == "x").exists()

@@ -69,3 +69,11 @@ def test_installed_command_follows_database_url(tmp_path):
     token = subprocess.run([exe, "token", "nobody"], env=env, capture_output=True, text=True,
                            timeout=120)
     assert token.returncode != 0 and token.stdout == ""
+
+
+def test_periods_command_refuses_a_year_outside_the_calendar(runner, app):
+    """A typo such as 20170 is a usage error naming the range, not a Python traceback."""
+    result = runner.invoke(args=["periods", "20170"])
+    assert result.exit_code == 2
+    assert "20170 is not in the range 1900<=x<=9998" in result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit

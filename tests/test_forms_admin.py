@@ -138,3 +138,12 @@ def test_import_of_a_file_with_a_repeated_key_stores_nothing(client, org, login,
     assert "appears twice in one mapping (line 4)" in page
     with app.app_context():
         assert FormVersion.select().count() == 0
+
+
+def test_export_refuses_a_filter_that_is_not_an_id(client, forms, org, login):
+    login(org.hr)
+    r = client.get("/admin/forms_admin/submissions/kr_checkin?format=csv"
+                   "&unit_id=99999999999999999999999", follow_redirects=True)
+    assert r.status_code == 200
+    assert "Nothing was exported: unit_id must be the number of a period or unit" \
+        in r.get_data(as_text=True)

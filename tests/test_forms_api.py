@@ -306,3 +306,43 @@ def test_a_rep_cannot_edit_a_submission_naming_someone_else(client, forms, org, 
     with app.app_context():
         s = Submission.get_by_id(sid)
         assert s.person_id == org.rob.id and s.data["outcome"] != "won"
+
+
+HUGE = 99999999999999999999999
+
+
+def test_over_long_numbers_in_bodies_and_queries_answer_422_never_500(client, forms, org, auth,
+                                                                      visit):
+    """Versions, ids and filters beyond 64 bits name nothing; they must be refused as the
+    field they are in, not overflow in the database driver."""
+    h = auth(org.rob)
+    url = "/api/v1/forms/visit_log/submissions/"
+    r = client.post(url, json={"data": visit(), "version": HUGE}, headers=h)
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["version"]
+    r = client.post(url, json={"data": visit(), "person_id": HUGE}, headers=h)
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["person_id"]
+    data = {"target": "T", "current_value": 1, "proposed_value": 1,
+            "reason": "long enough reason", "evidence_kind": "other", "evidence": HUGE}
+    r = client.post("/api/v1/forms/target_adjustment/submissions/", json={"data": data},
+                    headers=h)
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["evidence"]
+    for query in (f"version={HUGE}", f"version=-1"):
+        r = client.get(f"/api/v1/forms/visit_log?{query}", headers=h)
+        assert r.status_code == 422 and "version" in r.get_json()["errors"], query
+    for name in ("period_id", "unit_id", "person_id"):
+        r = client.get(f"{url}?{name}={HUGE}", headers=h)
+        assert r.status_code == 422 and name in r.get_json()["errors"], name
+    for name in ("period_id", "unit_id"):
+        r = client.get(f"/api/v1/forms/visit_log/export?{name}={HUGE}", headers=h)
+        assert r.status_code == 422 and name in r.get_json()["errors"], name
+    r = client.get(f"{url}?page={HUGE}", headers=h)
+    assert r.status_code == 422 and "page" in r.get_json()["errors"]
+    assert Submission.select().count() == 0
+
+
+def test_a_nul_character_in_answers_answers_422_and_stores_nothing(client, forms, org, auth):
+    r = client.post("/api/v1/forms/kr_checkin/submissions/", headers=auth(org.rob),
+                    json={"data": {"goal": "Grow\u0000", "progress": 10}})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"data.goal": ["Must not contain a NUL character (code 0)."]}
+    assert Submission.select().count() == 0

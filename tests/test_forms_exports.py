@@ -90,3 +90,28 @@ def test_money_exports_with_two_decimals_as_numbers(client, forms, org, auth, lo
     column = rows[0].index("revenue")
     assert rows[1][column] == 95000.5
     assert sheet.cell(row=2, column=column + 1).number_format == "#,##0.00"
+
+
+def test_export_page_refuses_a_filter_that_is_not_an_id(client, forms, org, auth, login):
+    """A period or unit filter that is a word or too long to be an id is refused with a
+    message on the forms page; exporting everything instead would hand the manager a file
+    that is not what they asked for."""
+    _send(client, auth, org.rob, "grow")
+    login(org.mia)
+    for query in ("period_id=abc", "unit_id=99999999999999999999999", "period_id=-1"):
+        r = client.get(f"/my/forms/kr_checkin/export?format=csv&{query}")
+        assert r.status_code == 302 and r.headers["Location"].endswith("/my/forms/"), query
+        page = client.get("/my/forms/").get_data(as_text=True)
+        name, value = query.split("=")
+        assert f"Nothing was exported: {name} must be the number of a period or unit, " \
+               f"not &#39;{value}&#39;." in page, query
+    # An empty filter is no filter: the team's submissions are exported.
+    r = client.get("/my/forms/kr_checkin/export?format=csv&period_id=&unit_id=")
+    assert r.status_code == 200 and "rob" in r.get_data(as_text=True)
+
+
+def test_export_page_flash_speaks_chinese(client, forms, org, login):
+    login(org.mia)
+    client.post("/language", data={"locale": "zh_CN"})
+    client.get("/my/forms/kr_checkin/export?unit_id=abc")
+    assert "未导出任何内容" in client.get("/my/forms/").get_data(as_text=True)

@@ -92,6 +92,17 @@ def test_unknown_answers_are_refused(app, org):
     assert errors == {"valid": ["Unknown field."]}
 
 
+def test_a_nul_character_in_any_answer_is_refused_beside_it(app, org):
+    """PostgreSQL cannot store NUL (\x00) in text: refused per answer, in lists too."""
+    fields = [{"key": "a", "type": "text", "label": "A"},
+              {"key": "b", "type": "multi_choice", "label": "B",
+               "choices": [{"value": "x", "label": "X"}]},
+              {"key": "c", "type": "text", "label": "C"}]
+    errors = errors_of(app, org, fields, {"a": "bad\x00text", "b": ["x\x00"], "c": "fine"})
+    assert errors == {"a": ["Must not contain a NUL character (code 0)."],
+                      "b": ["Must not contain a NUL character (code 0)."]}
+
+
 VISIT = [{"key": "start", "type": "datetime", "label": "S"},
          {"key": "end", "type": "datetime", "label": "E"},
          {"key": "where", "type": "location", "label": "W"}]

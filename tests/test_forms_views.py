@@ -54,6 +54,19 @@ def test_wrong_value_shows_error_beside_the_field_and_keeps_the_others(client, f
         assert Submission.select().count() == 0
 
 
+def test_a_nul_character_in_an_answer_is_refused_beside_the_field(client, forms, org, login,
+                                                                  accounts, app):
+    login(org.rob)
+    client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
+    r = client.post("/my/forms/visit_log/new",
+                    data=_visit_form(accounts, notes="Met the\x00buyer"))
+    assert r.status_code == 422
+    field = r.get_data(as_text=True).split('id="field-notes"')[1]
+    assert "不得包含 NUL 字符" in field.split('id="field-')[0]
+    with app.app_context():
+        assert Submission.select().count() == 0
+
+
 def test_html_in_answers_is_escaped_on_the_page(client, forms, org, login, app):
     login(org.rob)
     r = client.post("/my/forms/kr_checkin/new",
@@ -86,6 +99,10 @@ def test_a_stale_page_version_is_refused(client, forms, org, login, app):
     login(org.rob)
     r = client.post("/my/forms/kr_checkin/new",
                     data={"version": "9", "goal": "g", "progress": "1", "action": "submit"})
+    assert r.status_code == 422
+    # A version too large for the database is a stale page as well, not a 500.
+    r = client.post("/my/forms/kr_checkin/new", data={
+        "version": "99999999999999999999999", "goal": "g", "progress": "1", "action": "submit"})
     assert r.status_code == 422
     with app.app_context():
         assert Submission.select().count() == 0

@@ -203,3 +203,16 @@ def test_imported_password_shorter_than_8_characters_is_a_row_error(app):
         assert Person.select().count() == 0
         assert importer.import_people(b"login,name,password\nb,B,12345678\n", "p.csv").ok
         assert Person.get(Person.login == "b").check_password("12345678")
+
+
+def test_a_header_column_without_a_name_is_refused(app):
+    """A blank column name between named ones would drop its values without a word."""
+    with app.app_context():
+        report = importer.import_people(b"login,,name\nb.f,x,B F\n", "p.csv")
+        assert not report.ok and not Person.select().exists()
+        assert "column(s) 2 of the header have no name" in report.errors[0]["message"]
+        # Empty cells after the last name, as spreadsheets keep them, are harmless...
+        assert importer.import_people(b"login,name,,\nb.f,B F,,\n", "p.csv").ok
+        # ...unless a row has a value there.
+        report = importer.import_people(b"login,name,\nc.g,C G,oops\n", "p.csv")
+        assert not report.ok and "more values than the header" in report.errors[0]["message"]

@@ -1,4 +1,6 @@
 """Visibility scopes, and a sweep of every page and endpoint for leaks between reps."""
+import io
+import itertools
 import re
 
 from werkzeug.routing import IntegerConverter
@@ -32,30 +34,59 @@ def test_manager_of_a_region_sees_its_teams(app, org):
         assert {p.login for p in scopes.visible_people(max_)} >= {"rob", "rae", "ray", "mia"}
 
 
-def _get_urls(app, other):
-    """Every GET URL of the app, with id arguments pointing at ``other``'s rows."""
-    urls = []
+def _get_urls(app, ids, names):
+    """Every GET URL of the app, once for each way of filling its arguments: integer ones
+    with each of ``ids`` (the other rep's rows of every kind), the others with each of
+    ``names`` (the other rep's login, a form key...)."""
+    urls = set()
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or PUBLIC.match(rule.rule):
             continue
-        values = {}
-        for arg in rule.arguments:
-            is_int = isinstance(rule._converters[arg], IntegerConverter)
-            values[arg] = other.id if is_int else other.login
-        try:
-            urls.append(rule.build(values, append_unknown=False)[1])
-        except Exception:
-            continue
-    return urls
+        choices = [[(arg, v) for v in (
+            ids if isinstance(rule._converters[arg], IntegerConverter) else names)]
+            for arg in sorted(rule.arguments)]
+        for combination in itertools.product(*choices):
+            try:
+                urls.add(rule.build(dict(combination), append_unknown=False)[1])
+            except Exception:
+                continue
+    return sorted(urls)
 
 
-def test_a_rep_never_sees_another_reps_data_on_any_page_or_endpoint(app, client, org, auth,
-                                                                    login):
-    """Sweeps every GET route as rob, by session and by token; rae must never appear."""
+def _plant_rae_data(app, client, org, auth):
+    """rae's name and e-mail, plus a sent submission, an uploaded attachment and an
+    account record, each carrying the marker; returns (ids, names) to build URLs from."""
+    from alignboard.records.models import Record
+
     with app.app_context():
         Person.update(name="Zelda Secret", email="zelda.secret@example.test").where(
             Person.login == "rae").execute()
-    urls = _get_urls(app, org.rae)
+        record = Record.create(external_id="zelda-acct", type="account", owner=org.rae,
+                               fields={"name": "Zelda Secret Account"})
+    h = auth(org.rae)
+    upload = client.post("/api/v1/forms/target_adjustment/attachments?field=evidence",
+                         data={"file": (io.BytesIO(b"Zelda Secret file"), "zelda-secret.pdf")},
+                         headers=h, content_type="multipart/form-data")
+    assert upload.status_code == 201, upload.get_json()
+    attachment = upload.get_json()["id"]
+    sent = client.post("/api/v1/forms/target_adjustment/submissions/", headers=h, json={
+        "data": {"target": "Zelda Secret target", "current_value": 1, "proposed_value": 2,
+                 "reason": "Zelda Secret reason", "evidence_kind": "other",
+                 "evidence": attachment}})
+    assert sent.status_code == 201, sent.get_json()
+    checkin = client.post("/api/v1/forms/kr_checkin/submissions/", headers=h,
+                          json={"data": {"goal": "Zelda Secret goal", "progress": 5}})
+    assert checkin.status_code == 201, checkin.get_json()
+    ids = {org.rae.id, record.id, attachment, sent.get_json()["id"], checkin.get_json()["id"]}
+    return ids, {org.rae.login, "target_adjustment", "kr_checkin"}
+
+
+def test_a_rep_never_sees_another_reps_data_on_any_page_or_endpoint(app, client, org, auth,
+                                                                    login, forms):
+    """Sweeps every GET route as rob, by session and by token, with ids of each of rae's
+    rows; rae's name, e-mail, answers, file and account must never appear."""
+    ids, names = _plant_rae_data(app, client, org, auth)
+    urls = _get_urls(app, ids, names)
     assert len(urls) > 10
     login(org.rob)
     headers = auth(org.rob)
@@ -63,7 +94,16 @@ def test_a_rep_never_sees_another_reps_data_on_any_page_or_endpoint(app, client,
         for kwargs in ({}, {"headers": headers}):
             r = client.get(url, **kwargs)
             body = r.get_data(as_text=True)
-            assert "Zelda Secret" not in body and "zelda.secret" not in body, (url, kwargs)
+            assert "Zelda Secret" not in body and "zelda.secret" not in body \
+                and "zelda-secret" not in body, (url, kwargs)
+    # The sweep can see each planted row: rae's manager meets every marker on some URL.
+    seen = set()
+    markers = ("zelda.secret", "Zelda Secret goal", "zelda-secret.pdf", "Zelda Secret Account")
+    manager, as_manager = auth(org.mia), app.test_client()  # without rob's session
+    for url in urls:
+        body = as_manager.get(url, headers=manager).get_data(as_text=True)
+        seen.update(m for m in markers if m in body)
+    assert seen == set(markers)
 
 
 def test_a_manager_who_leads_no_unit_and_has_none_sees_only_themselves(app, client, org,

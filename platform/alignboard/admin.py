@@ -3,6 +3,7 @@
 Only roles that may configure (hr, admin) enter. Every admin form is a Flask-WTF form, so
 it carries the same CSRF token the rest of the app checks.
 """
+import peewee as pw
 from flask import abort, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.contrib.peewee import ModelView
@@ -11,6 +12,9 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+
+from .db import MAX_ID
+from .validation import parse_id
 
 
 class Guard:
@@ -36,6 +40,35 @@ class SecureModelView(Guard, ModelView):
     page_size = 50
     can_export = True
     export_types = ["csv", "xlsx"]
+
+    def get_one(self, id):
+        """The row ``?id=`` names, or None (Flask-Admin then says "Record does not exist"),
+        also for an id that is not a number or too large for the database: looking those
+        up would fail in the driver (OverflowError on SQLite, DataError on PostgreSQL)."""
+        if isinstance(self.model._meta.primary_key, pw.AutoField) and parse_id(id) is None:
+            return None
+        return super().get_one(id)
+
+    def _get_list_extra_args(self):
+        """``?page=`` held within what the database can offset: a negative page would be a
+        negative OFFSET (an error on PostgreSQL) and a huge one overflows. A page past the
+        end lists nothing, as any page after the last does."""
+        args = super()._get_list_extra_args()
+        last = MAX_ID // self.get_safe_page_size(args.page_size)
+        args.page = min(max(args.page, 0), last)
+        return args
+
+    def handle_action(self, return_view=None):
+        """Bulk actions (delete...) on ticked rows: a forged row id that is not an id is
+        dropped before the handler looks the rows up, for the same reason as ``get_one``."""
+        if request.method == "POST" and isinstance(self.model._meta.primary_key, pw.AutoField):
+            ids = request.form.getlist("rowid")
+            kept = [i for i in ids if parse_id(i) is not None]
+            if kept != ids:
+                form = request.form.copy()
+                form.setlist("rowid", kept)
+                request.form = form
+        return super().handle_action(return_view)
 
 
 class SecureView(Guard, BaseView):

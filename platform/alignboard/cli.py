@@ -152,10 +152,12 @@ def import_units(path, dry_run):
 
 
 @click.command()
-@click.argument("years", nargs=-1, type=int, required=True)
+# The calendar (datetime) ends in 9999 and a year's ISO weeks reach into the next one;
+# years before 1900 are surely a typo. A year outside is a usage error, not a traceback.
+@click.argument("years", nargs=-1, type=click.IntRange(1900, 9998), required=True)
 @with_appcontext
 def periods(years):
-    """Create the years, quarters, months and ISO weeks of YEARS."""
+    """Create the years, quarters, months and ISO weeks of YEARS (1900 to 9998)."""
     from .org import periods as p
 
     _connect()

@@ -65,6 +65,15 @@ def read(data, filename="upload.csv"):
     header = [str(h or "").strip().lower() for h in table[0]]
     if not any(header):
         raise TabularError("the first row must name the columns")
+    # Blank cells after the last name are dropped (spreadsheets often keep a few); values
+    # under them are then reported as more values than columns. A blank between names is
+    # refused: its values would otherwise be dropped without a word.
+    while not header[-1]:
+        header.pop()
+    blanks = [str(i + 1) for i, h in enumerate(header) if not h]
+    if blanks:
+        raise TabularError(f"column(s) {', '.join(blanks)} of the header have no name: "
+                           f"name them or delete them")
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
         raise TabularError(f"column(s) named twice in the header: {', '.join(dupes)}")
@@ -75,10 +84,10 @@ def read(data, filename="upload.csv"):
             continue
         if len(values) > len(header) and any(values[len(header):]):
             raise TabularError(f"row {number} has more values than the header has columns")
-        row = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header) if h}
+        row = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header)}
         row["__row__"] = number
         rows.append(row)
-    return [h for h in header if h], rows
+    return header, rows
 
 
 def _read_csv(data):

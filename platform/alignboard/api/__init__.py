@@ -14,6 +14,9 @@ from flask_smorest import Api, abort
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..db import MAX_ID
+from ..validation import nul_errors
+
 log = logging.getLogger(__name__)
 
 SWAGGER_STATIC = "/api/v1/docs/static"
@@ -62,6 +65,8 @@ def init_app(app):
         # Swagger UI is served from the installed package: the docs page works offline.
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
+    app.before_request(_refuse_nul)
+
     # Replaces flask-smorest's handler: JSON under /api, the usual pages elsewhere.
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)
@@ -70,6 +75,26 @@ def init_app(app):
 
 def _is_api():
     return request.path.startswith("/api/")
+
+
+def _refuse_nul():
+    """422 for a NUL character anywhere in an API request's query, form or JSON body.
+
+    PostgreSQL cannot store NUL in text, so such a value would be a 500 at the first
+    write. Checking the request once here covers every resource and every field (people's
+    names, form answers, ...) of every area, instead of each schema remembering to."""
+    if not _is_api():
+        return None
+    errors = {}
+    for source in (request.args, request.form):
+        for key in source:
+            errors.update(nul_errors({key: source.getlist(key)}))
+    if request.is_json:
+        # silent: a body that is not JSON at all is the view's 400, not ours.
+        errors.update(nul_errors(request.get_json(silent=True)))
+    if errors:
+        fail(422, "The request has invalid fields: see errors.", errors)
+    return None
 
 
 def _flatten(messages):
@@ -155,7 +180,15 @@ def configure_required(view):
 
 
 def page(query, pagination_parameters):
-    """One page of a peewee query; sets the total for flask-smorest's X-Pagination header."""
+    """One page of a peewee query; sets the total for flask-smorest's X-Pagination header.
+
+    A page whose first row lies beyond the largest offset the database can take is refused
+    with 422: flask-smorest only checks that ``page`` is at least 1, and the database would
+    overflow on the offset instead of finding nothing."""
+    params = pagination_parameters
+    if (params.page - 1) * params.page_size > MAX_ID:
+        fail(422, "The request has invalid fields: see errors.",
+             {"page": [f"must be at most {MAX_ID // params.page_size + 1}"]})
     pagination_parameters.item_count = query.count()
     return list(query.paginate(pagination_parameters.page, pagination_parameters.page_size))
 

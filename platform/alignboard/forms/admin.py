@@ -20,7 +20,7 @@ from .definition import DefinitionError, FREQUENCIES, PERIOD_KINDS
 from .fieldtypes import registry
 from .models import Form, Submission
 from .schema import Context
-from .views import field_views
+from .views import bad_filter_message, field_views
 
 FORMS = _l("Forms")
 
@@ -188,8 +188,11 @@ class FormsView(SecureView):
             return redirect(url_for(".index"))
         fmt = request.args.get("format", "csv")
         fmt = fmt if fmt in ("csv", "xlsx") else "csv"
-        filters = {name: int(request.args[name]) for name in ("period_id", "unit_id")
-                   if request.args.get(name, "").isdigit()}
+        try:
+            filters = exports.query_filters(request.args)
+        except exports.BadFilter as exc:
+            flash(bad_filter_message(exc), "error")
+            return redirect(url_for(".index"))
         body, mimetype, filename = exports.export(current_user, form, fmt, **filters)
         return Response(body, mimetype=mimetype, headers={
             "Content-Disposition": f'attachment; filename="{filename}"'})

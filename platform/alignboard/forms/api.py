@@ -8,6 +8,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from ..api import PAGINATE, ErrorSchema, configure_required, fail, login_required, page
 from ..db import database
 from ..org import scopes
+from ..validation import ID
 from . import exports, store
 from .definition import DefinitionError
 from .models import Attachment, Form, FormVersion, Submission
@@ -45,7 +46,7 @@ class DefinitionSchema(Schema):
 
 
 class VersionQuerySchema(Schema):
-    version = fields.Integer()
+    version = fields.Integer(validate=ID)
 
 
 class SubmissionSchema(Schema):
@@ -65,9 +66,11 @@ class SubmissionInSchema(Schema):
     data = fields.Dict(required=True, metadata={"description": "field key -> answer"})
     status = fields.String(load_default="submitted",
                            validate=validate.OneOf(["submitted", "draft"]))
-    version = fields.Integer(metadata={"description": "the form version the answers were "
+    version = fields.Integer(validate=ID,
+                             metadata={"description": "the form version the answers were "
                                                       "made for; refused when not current"})
-    person_id = fields.Integer(metadata={"description": "must be the caller when given"})
+    person_id = fields.Integer(validate=ID,
+                               metadata={"description": "must be the caller when given"})
 
 
 class SubmissionPatchSchema(SubmissionInSchema):
@@ -75,16 +78,16 @@ class SubmissionPatchSchema(SubmissionInSchema):
 
 
 class SubmissionQuerySchema(Schema):
-    period_id = fields.Integer()
-    unit_id = fields.Integer()
-    person_id = fields.Integer()
+    period_id = fields.Integer(validate=ID)
+    unit_id = fields.Integer(validate=ID)
+    person_id = fields.Integer(validate=ID)
     status = fields.String(validate=validate.OneOf(["submitted", "draft"]))
 
 
 class ExportQuerySchema(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
-    period_id = fields.Integer()
-    unit_id = fields.Integer()
+    period_id = fields.Integer(validate=ID)
+    unit_id = fields.Integer(validate=ID)
 
 
 class AttachmentSchema(Schema):

@@ -8,6 +8,7 @@ from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate
 
+from ..db import id_in_range
 from ..hookspecs import hookimpl
 from .fieldtypes import FieldType
 
@@ -425,7 +426,9 @@ class File(FieldType):
 
     def marshmallow_field(self, field, ctx):
         def owned(value):
-            if not ctx.attachment_ok(field["key"], value):
+            # An over-long number names no upload; checked first, as the lookup would
+            # overflow in the database.
+            if not id_in_range(value) or not ctx.attachment_ok(field["key"], value):
                 raise ValidationError("No such upload for this field.")
         return fields.Integer(allow_none=True, validate=owned)
 

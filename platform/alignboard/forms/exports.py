@@ -10,6 +10,7 @@ import io
 
 from ..org import scopes
 from ..org.models import Period, Person, Unit
+from ..validation import parse_id
 from .builtin_types import money_amount
 from .definition import DERIVED_KEYS
 from .fieldtypes import registry
@@ -29,6 +30,33 @@ def visible_submissions(viewer, form=None):
     if scopes.scope_of(viewer) != "all":
         q = q.where(Submission.person.in_(scopes.visible_person_ids(viewer)))
     return q.where((Submission.status == "submitted") | (Submission.person == viewer.id))
+
+
+FILTERS = ("period_id", "unit_id")
+
+
+class BadFilter(ValueError):
+    """A page's ``period_id``/``unit_id`` that is not an id (``name``, ``value``)."""
+
+    def __init__(self, name, value):
+        super().__init__(f"{name}={value!r} is not an id")
+        self.name, self.value = name, value
+
+
+def query_filters(args):
+    """The ``period_id``/``unit_id`` filters of an export page's query string. An empty
+    value is no filter; anything else that is not an id raises ``BadFilter``, since
+    ignoring it would export every submission while the user asked for a few."""
+    filters = {}
+    for name in FILTERS:
+        raw = args.get(name, "")
+        if raw == "":
+            continue
+        value = parse_id(raw)
+        if value is None:
+            raise BadFilter(name, raw)
+        filters[name] = value
+    return filters
 
 
 def filtered(viewer, form, period_id=None, unit_id=None, person_id=None, status=None):

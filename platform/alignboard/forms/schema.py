@@ -13,6 +13,7 @@ from marshmallow import (RAISE, Schema, ValidationError, fields, post_load, pre_
                          validates_schema)
 
 from ..org.models import Person
+from ..validation import NUL_MESSAGE, nul_errors
 from .fieldtypes import registry
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,12 @@ def build_schema(definition, ctx, draft=False):
             if not isinstance(data, dict):
                 raise ValidationError("answers must be a mapping of field key to value",
                                       "_schema")
+            # PostgreSQL cannot store a NUL character; refused beside the answer holding
+            # it, on the page as through the API, before any field reads the value.
+            nul = {key: [ctx.gettext(NUL_MESSAGE)] for key, value in data.items()
+                   if nul_errors({key: value})}
+            if nul:
+                raise ValidationError(nul)
             return {k: v for k, v in data.items()
                     if not (isinstance(v, str) and v.strip() == "") and v not in EMPTY}
 

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from ..org import periods as org_periods
 from ..portal.views import HOME_CARDS
+from ..validation import parse_id
 from . import exports
 from .builtin_types import request_cap_kb
 from .fieldtypes import registry
@@ -45,6 +46,8 @@ KNOWN_MESSAGES = [
     _l("lat"), _l("lng"), _l("accuracy"),
     _l("Files of type .%(ext)s are not accepted here; allowed: %(types)s."),
     _l("The file is %(size)d KB; at most %(max)d KB is allowed."),
+    # validation.NUL_MESSAGE, which the answers schema refuses a NUL character with.
+    _l("Must not contain a NUL character (code 0)."),
 ]
 
 
@@ -348,9 +351,10 @@ def _fill_page(form, version, submission):
     if request.method == "POST":
         answers, uploads, values = from_request(definition, request.form, request.files)
         submit = request.form.get("action") != "draft"
-        try:
-            posted_version = int(request.form.get("version", ""))
-        except ValueError:
+        # A missing, garbled or over-long version is a stale page (-1 matches no version),
+        # never "no check" (None) and never a number the database cannot compare.
+        posted_version = parse_id(request.form.get("version"))
+        if posted_version is None:
             posted_version = -1
         try:
             saved = save(form, current_user._get_current_object(), answers, submit=submit,
@@ -408,13 +412,20 @@ def export(key):
     fmt = request.args.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         abort(400)
-    filters = {}
-    for name in ("period_id", "unit_id"):
-        if request.args.get(name, "").isdigit():
-            filters[name] = int(request.args[name])
+    try:
+        filters = exports.query_filters(request.args)
+    except exports.BadFilter as exc:
+        flash(bad_filter_message(exc), "error")
+        return redirect(url_for("forms.index"))
     body, mimetype, filename = exports.export(current_user, form, fmt, **filters)
     return body, 200, {"Content-Type": mimetype,
                        "Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def bad_filter_message(exc):
+    """The flash for an export link whose period or unit filter is not an id."""
+    return _("Nothing was exported: %(name)s must be the number of a period or unit, "
+             "not '%(value)s'.", name=exc.name, value=exc.value)
 
 
 def _card(person):

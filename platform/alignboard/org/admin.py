@@ -61,11 +61,11 @@ class PeriodView(SecureModelView):
                      "end": _l("End (inclusive)")}
 
     def on_model_change(self, form, model, is_created):
-        """Refuse what the API refuses, and weeks that break the Monday-first calendar."""
-        if model.start and model.end and model.end < model.start:
-            raise ValidationError(_("A period cannot end before it starts."))
-        if model.kind == "week" and model.start and model.start.weekday() != 0:
-            raise ValidationError(_("A week must start on a Monday."))
+        """Refuse exactly what the API refuses: the rules live in ``Period.problems``."""
+        problems = model.problems()
+        if problems:
+            raise ValidationError(" ".join(str(m) for messages in problems.values()
+                                           for m in messages))
 
 
 class ImportView(SecureView):

@@ -186,8 +186,11 @@ class PersonItem(MethodView):
 # --- periods -----------------------------------------------------------------------------
 
 def _check_period(period):
-    if period.end < period.start:
-        fail(422, "A period cannot end before it starts.", {"end": ["is before start"]})
+    """422 with a message per field for every rule ``Period.problems`` finds."""
+    errors = {field: [str(m) for m in messages]
+              for field, messages in period.problems().items()}
+    if errors:
+        fail(422, " ".join(m for messages in errors.values() for m in messages), errors)
 
 
 @periods.route("/")

@@ -1,6 +1,7 @@
 """Org models. Roles carry their visibility scope, so scopes are data HR can read."""
 import peewee as pw
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -140,6 +141,35 @@ class Period(BaseModel):
 
     def contains(self, day):
         return self.start <= day <= self.end
+
+    def problems(self):
+        """{field: [message]} for every calendar rule this period breaks; empty when it is
+        sound. The API (422) and the admin both ask here, so that they refuse the same
+        periods: the one-per-period forms and ``periods.containing`` rely on a day lying in
+        at most one period of each kind, and on weeks running Monday to Sunday."""
+        errors = {}
+        if not (self.start and self.end):
+            return errors  # the schema or the form reports a missing date itself
+        if self.end < self.start:
+            errors.setdefault("end", []).append(_l("A period cannot end before it starts."))
+        if self.kind == "week":
+            if self.start.weekday() != 0:
+                errors.setdefault("start", []).append(_l("A week must start on a Monday."))
+            if (self.end - self.start).days != 6:
+                errors.setdefault("end", []).append(
+                    _l("A week lasts seven days: it ends on the Sunday after its start."))
+        if not errors:
+            clash = Period.select().where(
+                (Period.kind == self.kind) & (Period.start <= self.end)
+                & (Period.end >= self.start))
+            if self.id is not None:
+                clash = clash.where(Period.id != self.id)
+            other = clash.order_by(Period.start).first()
+            if other is not None:
+                errors.setdefault("start", []).append(_l(
+                    "It overlaps %(name)s (%(start)s to %(end)s), another period of the "
+                    "same kind.", name=other.name, start=other.start, end=other.end))
+        return errors
 
 
 MODELS = [Role, Unit, Person, Period]

@@ -1,13 +1,11 @@
 """marshmallow schemas of the org resources, shared by the API and the importer's checks."""
 from marshmallow import Schema, fields, validate
 
-from ..db import MAX_ID
+from ..validation import ID
 from .models import PERIOD_KINDS, SCOPES, UNIT_KINDS
 
 LOGIN = validate.Regexp(r"^[a-z0-9][a-z0-9._-]*$",
                         error="may hold only lower-case letters, digits, . _ and -")
-# Refused on input, so that an over-long number is a 422, not an overflow in the database.
-ID = validate.Range(1, MAX_ID, error="is not a valid id")
 
 
 class RoleSchema(Schema):
