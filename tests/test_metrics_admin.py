@@ -36,7 +36,7 @@ def test_a_formula_with_a_syntax_error_is_refused_with_the_reason(client, app, d
         token, key="bonus", kind="formula", formula="won_value * (", no_filters=True),
         follow_redirects=True)
     page = response.data.decode()
-    assert "syntax error" in page
+    assert "syntax error at character 13: unclosed parenthesis &#39;(&#39;" in page
     with app.app_context():
         assert not Metric.select().where(Metric.key == "bonus").exists()
 
