@@ -102,6 +102,24 @@ def test_hr_saves_a_target_plan_and_sees_the_derivation(client, app, won_value, 
         assert north.value == 40.0
 
 
+def test_a_target_plan_inheriting_more_than_100_percent_is_refused(client, app, won_value,
+                                                                   crm_people, admin_session):
+    from alignboard.goals.models import TargetPlan
+
+    org = crm_people
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1")).id
+    token = admin_session(org.hr)
+    response = client.post("/admin/targetplan/new/", data={
+        "csrf_token": token, "name": "Regions", "metric": str(won_value.id),
+        "period": str(q1), "parent_unit": str(org.company.id), "total": "100",
+        "inherit_pct": "150", "factor_keys": ""}, follow_redirects=True)
+    assert "the inherited share is a percentage from 0 to 100, not 150" in \
+        response.data.decode()
+    with app.app_context():
+        assert not TargetPlan.select().exists()
+
+
 def _lone_kr(token, objective_id, title, weight):
     return {"csrf_token": token, "objective": str(objective_id), "title": title,
             "owner": "__None", "criterion": "", "deadline": "", "start_value": "0",

@@ -58,3 +58,20 @@ def test_without_hq_weights_children_share_equally(app, plan, crm_people):
         p.save()
         rows = inheritance.derive(p)
     assert [r["value"] for r in rows] == [500_000, 500_000]
+
+
+def test_applying_a_plan_again_keeps_the_curve_hr_set_on_a_derived_target(app, plan,
+                                                                          crm_people):
+    from alignboard.metrics.models import SeasonalityCurve
+
+    with app.app_context():
+        inheritance.apply(plan)
+        north = (Target.subject_type == "unit") & (Target.subject_id == crm_people.north.id)
+        curve = SeasonalityCurve.create(name="back-loaded", weights="1,1,2")
+        Target.update(curve=curve).where(north).execute()
+        p = TargetPlan.get_by_id(plan)
+        p.total = 2_000_000
+        p.save()
+        inheritance.apply(p)
+        target = Target.get(north)
+        assert target.value == 1_290_000 and target.curve_id == curve.id

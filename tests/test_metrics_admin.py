@@ -1,4 +1,6 @@
 """The metrics admin: metrics built from form controls, bad ones refused, values with legend."""
+import pytest
+
 from alignboard.metrics.models import ColourBand, ColourRule, Metric, MetricFilter, MetricValue
 
 
@@ -36,7 +38,7 @@ def test_a_formula_with_a_syntax_error_is_refused_with_the_reason(client, app, d
         token, key="bonus", kind="formula", formula="won_value * (", no_filters=True),
         follow_redirects=True)
     page = response.data.decode()
-    assert "syntax error" in page
+    assert "syntax error at character 13: unclosed parenthesis &#39;(&#39;" in page
     with app.app_context():
         assert not Metric.select().where(Metric.key == "bonus").exists()
 
@@ -129,3 +131,21 @@ def test_composite_parts_must_weigh_100_in_the_admin(client, app, deals, admin_s
     with app.app_context():
         score = Metric.get(Metric.key == "score")
         assert MetricValue.select().where(MetricValue.metric == score).count() > 0
+
+
+@pytest.mark.parametrize("weights, message", [
+    ("1,inf", "no inf or nan"),
+    ("nan,1", "no inf or nan"),
+    ("1e308,1e308", "sum overflows"),
+    ("0,0", "not all zero"),
+])
+def test_curve_weights_that_are_not_finite_or_sum_to_nothing_are_refused(
+        client, app, crm_people, admin_session, weights, message):
+    from alignboard.metrics.models import SeasonalityCurve
+
+    token = admin_session(crm_people.hr)
+    response = client.post("/admin/seasonalitycurve/new/", data={
+        "csrf_token": token, "name": "odd", "weights": weights}, follow_redirects=True)
+    assert message in response.data.decode()
+    with app.app_context():
+        assert not SeasonalityCurve.select().exists()

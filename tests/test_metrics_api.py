@@ -170,3 +170,28 @@ def test_a_seasonality_curve_shapes_the_expected_value(client, app, deals, auth)
     response = client.put("/api/v1/metrics/targets", headers=auth(org.hr),
                           json=dict(body, curve="nope"))
     assert response.status_code == 422 and "curve" in response.get_json()["errors"]
+
+
+def test_a_curve_stored_with_infinite_weights_falls_back_to_linear_and_stays_json(
+        client, app, deals, auth):
+    import json
+
+    from alignboard.metrics.models import SeasonalityCurve
+
+    org = deals.org
+    _define(client, auth, org.hr)
+    with app.app_context():
+        # As saved before the admin checked weights: the admin refuses it now.
+        SeasonalityCurve.create(name="broken", weights="1,inf")
+    q1 = _q1(app)
+    client.put("/api/v1/metrics/targets", headers=auth(org.hr), json={
+        "metric": "won_value", "subject_type": "person", "subject_id": org.rob.id,
+        "period_id": q1, "value": 90000, "curve": "broken"})
+    response = client.get(f"/api/v1/metrics/values?metric=won_value&period_id={q1}"
+                          f"&subject_type=person&subject_id={org.rob.id}&as_of=2017-02-14",
+                          headers=auth(org.rob))
+    text = response.data.decode()
+    assert "NaN" not in text
+    row = json.loads(text)[0]
+    # 45 of the quarter's 90 days gone: half the target, as on a straight line.
+    assert row["expected"] == 45000 and row["pace"] is not None

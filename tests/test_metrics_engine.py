@@ -158,6 +158,45 @@ def test_a_new_deal_updates_the_rep_and_every_unit_above(app, deals, won_value):
         assert MetricValue.get(key("person", org.rob.id)).value == before[("person", org.rob.id)]
 
 
+def test_one_new_deal_rewrites_only_its_owners_values_and_a_rebuild_agrees(app, deals,
+                                                                          won_value):
+    from datetime import datetime
+    from alignboard import events
+    from alignboard.metrics import updates
+    from alignboard.metrics.rebuild import rebuild
+    from alignboard.records import store
+
+    org = deals.org
+
+    def stored():
+        return {(v.metric_id, v.subject_type, v.subject_id, v.period_id):
+                (v.value, v.n, v.flag, v.target, v.expected, v.pace, v.colour, v.updated_at)
+                for v in MetricValue.select()}
+
+    with app.app_context():
+        day = date(2017, 2, 3)
+        periods = {p.id for p in Period.select().where(
+            Period.kind.in_(["week", "quarter"]) & (Period.start <= day) & (Period.end >= day))}
+        subjects = [("person", org.rob.id)] + [
+            ("unit", u.id) for u in (org.team_a, org.north, org.company)]
+        affected = {(won_value.id, st, sid, pid) for st, sid in subjects for pid in periods}
+        assert len(affected) == 8  # rob, his team, region and company x week and quarter
+        before = stored()
+        store.upsert(1, "NEW-1", "deal", {"stage": "won", "amount": 1234.0}, owner=org.rob,
+                     owner_ref="Anna Snelling", occurred_at=datetime(2017, 2, 3))
+        after = stored()
+        # What the event makes the incremental path recompute: those keys and no others.
+        event = events.since(0, names=["record.created"])[-1]
+        assert updates.record_keys(Engine(DatabaseRows()), event.payload) == affected
+        # Every other row is left alone: not even its updated_at moves.
+        written = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+        assert written == affected
+        for key in affected:
+            assert after[key][0] == (before[key][0] if key in before else 0) + 1234
+        summary = rebuild(publish=False)
+        assert summary["changed"] == 0 and stored() == after
+
+
 class _Row:
     def __init__(self, amount):
         self.fields = {"amount": amount}

@@ -90,6 +90,11 @@ def test_a_missing_input_gives_no_value_and_says_which():
     ("", "empty"),
     ("won / 0", "division by zero"),
     ("won % 0.0", "division by zero"),
+    ("won_value * (", r"syntax error at character 13: unclosed parenthesis '\('"),
+    ("min(a, (b)", r"at character 4: unclosed parenthesis"),
+    ("won)", r"at character 4: '\)' closes nothing"),
+    ("'abc'", "text .'abc'. is not allowed"),
+    ("round(won_value, 'x')", "text .'x'. is not allowed"),
 ])
 def test_unsafe_or_broken_formulas_are_refused_on_parse(text, message):
     with pytest.raises(FormulaError, match=message):
@@ -108,6 +113,41 @@ def test_unknown_names_and_functions_are_reported_by_check(app):
         with pytest.raises(FormulaError, match=r"unknown function open\(\)"):
             formulas.check("open(visits)", {"visits"})
         assert formulas.check("if(visits > 1, visits, 0)", {"visits"}) == {"visits"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("if(won_value > 0, 1)", r"if\(\) takes 3 arguments \(condition, if_true, if_false\), not 2"),
+    ("clamp(won_value)", r"clamp\(\) takes 3 arguments \(value, low, high\), not 1"),
+    ("round(won_value, 1, 2)", r"round\(\) takes 1 to 2 arguments \(value, digits\), not 3"),
+    ("sqrt(won_value, 2)", r"sqrt\(\) takes 1 argument \(value\), not 2"),
+])
+def test_a_wrong_number_of_arguments_is_refused_by_check(app, text, message):
+    with app.app_context(), pytest.raises(FormulaError, match=message):
+        formulas.check(text, {"won_value"})
+
+
+def test_functions_taking_any_number_of_arguments_pass_check(app):
+    with app.app_context():
+        assert formulas.check("max(a, b, 3) + coalesce(a, 0) + round(a)", {"a", "b"}) == {"a", "b"}
+
+
+def test_a_plugin_functions_arguments_are_checked_from_its_signature(app):
+    from alignboard import hookimpl, plugins
+
+    class Plugin:
+        @hookimpl
+        def register_formula_functions(self):
+            def weighted(value, *weights):
+                return value * sum(weights)
+            return [weighted]
+
+    with app.app_context():
+        plugins.current().pm.register(Plugin(), name="weighter")
+        app.extensions.pop("alignboard.formula_functions", None)
+        assert formulas.check("weighted(a, 1, 2, 3)", {"a"}) == {"a"}
+        with pytest.raises(FormulaError, match=r"weighted\(\) takes at least 1 argument "
+                                               r"\(value\), not 0"):
+            formulas.check("weighted()", {"a"})
 
 
 def test_parsing_is_cached():

@@ -97,11 +97,20 @@ class LocalFactorView(SecureModelView):
                            "value": _l("a score; more means more potential")}
 
 
+def _inherit_percentage(form, field):
+    """Refused on save: the plan could never be derived (150% would hand out more than the
+    whole). Missing local factors are not refused, as HR may enter them after the plan."""
+    if field.data is not None and not 0 <= field.data <= 100:
+        raise ValidationError(f"the inherited share is a percentage from 0 to 100, "
+                              f"not {field.data:g}")
+
+
 class TargetPlanView(AtomicMixin, SecureModelView):
     column_list = ["name", "metric", "period", "parent_unit", "total", "inherit_pct",
                    "factor_keys", "derived"]
     form_columns = ["name", "metric", "period", "parent_unit", "total", "inherit_pct",
                     "factor_keys"]
+    form_args = {"inherit_pct": {"validators": [_inherit_percentage]}}
     inline_models = [(PlanWeight, {"form_columns": ["id", "unit", "hq_weight"],
                                    "form_args": {"id": {"validators": [Optional()]}},
                                    "form_label": _l("HQ weight of a child unit")})]

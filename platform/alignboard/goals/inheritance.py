@@ -7,7 +7,7 @@ all children's means. The resulting targets are written with the arithmetic that
 them, so anyone can see how a number was derived.
 """
 from ..db import database
-from ..metrics.api import set_target
+from ..metrics.api import KEEP, set_target
 from ..org.models import Unit
 from .hygiene import GoalError
 from .models import LocalFactor, PlanWeight, TargetPlan
@@ -77,8 +77,9 @@ def apply(plan):
     with database.atomic():
         for r in rows:
             try:
+                # A plan has no curve of its own: keep the one HR set on the target.
                 set_target(plan.metric.key, "unit", r["unit_id"], plan.period_id, r["value"],
-                           derivation=f"{plan.name}: {r['derivation']}")
+                           curve=KEEP, derivation=f"{plan.name}: {r['derivation']}")
             except ValueError as exc:
                 field, message = exc.args
                 raise GoalError({field: [message]}) from None

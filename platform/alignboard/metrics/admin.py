@@ -5,6 +5,8 @@ Every save goes through ``metrics.definitions.check`` / ``colours.check_bands``:
 with a syntax error, an unknown metric, a cycle, weights not adding up to 100 or
 overlapping bands are refused with the reason, and nothing is stored.
 """
+import math
+
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -180,10 +182,23 @@ def _subject_name(subject_type, subject_id):
     return obj.name if obj else f"#{subject_id}"
 
 
+def _finite_weights(form, field):
+    """inf, nan or weights whose sum overflows (1e308,1e308) would make every expected
+    value, pace and deviation of a target using the curve NaN."""
+    try:
+        values = [float(w) for w in (field.data or "").split(",") if w.strip()]
+    except ValueError:
+        return  # on_model_change explains the format
+    if not math.isfinite(sum(values)):
+        raise ValidationError("weights must be ordinary numbers: no inf or nan, and not so "
+                              "large that their sum overflows")
+
+
 class CurveView(SecureModelView):
     form_columns = column_list = ["name", "weights"]
     column_descriptions = {"weights": _l("relative weights of equal slices of the period, "
                                          "comma separated, e.g. 1,1,2")}
+    form_args = {"weights": {"validators": [_finite_weights]}}
 
     def on_model_change(self, form, model, is_created):
         try:

@@ -364,10 +364,14 @@ class Targets(MethodView):
         return dump_target(t)
 
 
+KEEP = object()
+
+
 def set_target(metric, subject_type, subject_id, period_id, value, curve=None,
                derivation=""):
     """Create or change a target, then recompute the value it plans. Raises
-    ValueError(field, message) on a reference to nothing."""
+    ValueError(field, message) on a reference to nothing. ``curve=KEEP`` leaves the curve
+    an existing target has (a derived value must not drop the curve HR chose)."""
     from .updates import recompute_key
 
     m = Metric.get_or_none(Metric.key == metric)
@@ -383,7 +387,7 @@ def set_target(metric, subject_type, subject_id, period_id, value, curve=None,
         raise ValueError("period_id", f"{m.key} is computed per {m.period_kinds}, "
                                       f"not per {period.kind}")
     curve_obj = None
-    if curve:
+    if curve and curve is not KEEP:
         curve_obj = SeasonalityCurve.get_or_none(SeasonalityCurve.name == curve)
         if curve_obj is None:
             raise ValueError("curve", f"no seasonality curve {curve!r}")
@@ -393,7 +397,9 @@ def set_target(metric, subject_type, subject_id, period_id, value, curve=None,
         if t is None:
             t = Target(metric=m, subject_type=subject_type, subject_id=subject_id,
                        period=period)
-        t.value, t.curve, t.derivation = value, curve_obj, derivation
+        t.value, t.derivation = value, derivation
+        if curve is not KEEP:
+            t.curve = curve_obj
         t.save()
         recompute_key(m.id, subject_type, subject_id, period.id)
     return t

@@ -3,11 +3,13 @@
 A formula is one expression of numbers, metric keys, arithmetic, comparisons, ``and``/``or``
 and calls of registered functions (``register_formula_functions``), e.g.
 ``first_order_amount * completion_coefficient`` or ``if(visits >= 5, 1, 0)``. Attribute
-access, subscripts, imports, lambdas and comprehensions are refused when the formula is
-saved; formulas are at most ``MAX_LENGTH`` characters and exponents at most ``MAX_EXPONENT``,
+access, subscripts, imports, lambdas, comprehensions, text constants and calls with a
+wrong number of arguments (read from each function's signature) are refused when the
+formula is saved; formulas are at most ``MAX_LENGTH`` characters and exponents at most ``MAX_EXPONENT``,
 so an evaluation is bounded in time and size. Parsed trees are cached.
 """
 import ast
+import inspect
 import io
 import logging
 import math
@@ -54,12 +56,34 @@ NODE_NAMES = {ast.Attribute: "attribute access (a.b)", ast.Subscript: "subscript
               ast.Set: "sets", ast.JoinedStr: "f-strings", ast.Starred: "* arguments"}
 
 
+def _tokens(text):
+    """The tokens of ``text``; an unbalanced parenthesis is named with its position (the
+    tokenizer only says "EOF in multi-line statement")."""
+    tokens, opened = [], []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            tokens.append(tok)
+            if tok.type == tokenize.OP and tok.string in "([{":
+                opened.append((tok.string, tok.start[1] + 1))
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                if not opened:
+                    raise FormulaError(f"syntax error at character {tok.start[1] + 1}: "
+                                       f"'{tok.string}' closes nothing that was opened")
+                opened.pop()
+    except tokenize.TokenError as exc:
+        if opened:
+            what, where = opened[-1]
+            raise FormulaError(f"syntax error at character {where}: unclosed "
+                               f"{'parenthesis' if what == '(' else 'bracket'} '{what}'") from None
+        raise FormulaError(f"syntax error: {exc.args[0]}") from None
+    except (IndentationError, SyntaxError) as exc:
+        raise FormulaError(f"syntax error: {exc}") from None
+    return tokens
+
+
 def _rewrite_if(text):
     """``if(`` is a Python keyword, so ``if(a, b, c)`` is rewritten to ``iif(a, b, c)``."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError) as exc:
-        raise FormulaError(f"syntax error: {exc}") from None
+    tokens = _tokens(text)
     out, last = [], 0
     for tok, nxt in zip(tokens, tokens[1:]):
         if tok.type == tokenize.NAME and tok.string == "if" and nxt.string == "(":
@@ -115,13 +139,16 @@ def parse(text):
                 raise FormulaError("only functions may be called, by name")
             if node.keywords:
                 raise FormulaError(f"{node.func.id}() takes no keyword arguments")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # Metrics are numbers: text can only fail at evaluation ("not a number").
+            raise FormulaError(f"text ({node.value!r}) is not allowed in a formula; "
+                               "formulas compute with numbers and metric keys")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
             raise FormulaError(f"the constant {node.value!r} is not allowed")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             raise FormulaError(f"names may not start with '_': {node.id}")
         if (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod))
-                and isinstance(node.right, ast.Constant) and node.right.value == 0
-                and not isinstance(node.right.value, str)):
+                and isinstance(node.right, ast.Constant) and node.right.value == 0):
             raise FormulaError("division by zero: the divisor is the constant 0")
     return _LazyIf().visit(tree).body
 
@@ -152,8 +179,38 @@ def functions():
     return cache
 
 
+def _arity_error(name, fn, count):
+    """Why ``fn`` cannot be called with ``count`` arguments, or None when it can (or when
+    its signature cannot be read, as for some C functions: evaluation then flags it)."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*range(count))
+        return None
+    except TypeError:
+        pass
+    params = signature.parameters.values()
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in params):
+        return f"{name}() needs keyword arguments, which formulas cannot give"
+    least = sum(1 for p in positional if p.default is p.empty)
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        takes = f"at least {least}"
+    elif least == len(positional):
+        takes = f"{least}"
+    else:
+        takes = f"{least} to {len(positional)}"
+    plural = "" if takes in ("1", "at least 1") else "s"
+    names = ", ".join(p.name for p in positional)
+    return (f"{name}() takes {takes} argument{plural}" + (f" ({names})" if names else "")
+            + f", not {count}")
+
+
 def check(text, known_metrics):
-    """Refuse ``text`` unless it parses and uses only ``known_metrics`` and functions.
+    """Refuse ``text`` unless it parses and uses only ``known_metrics`` and functions,
+    each called with a number of arguments it accepts.
 
     Returns the set of metric keys it depends on.
     """
@@ -163,6 +220,16 @@ def check(text, known_metrics):
     if unknown_calls:
         raise FormulaError(f"unknown function {unknown_calls[0]}(); available: "
                            f"{', '.join(sorted(funcs))}")
+    # A wrong number of arguments would only show at evaluation, as "not a number" on
+    # every value; plugin functions are checked the same way through their signature.
+    for node in ast.walk(parse(text)):
+        if isinstance(node, ast.Call):
+            name = node.func.id
+            # if(c, a, b) was rewritten to iif; a 3-argument one became a conditional.
+            shown = "if" if name == "iif" and "iif" not in text else name
+            problem = _arity_error(shown, funcs[name], len(node.args))
+            if problem:
+                raise FormulaError(problem)
     unknown = sorted(names - set(known_metrics))
     if unknown:
         raise FormulaError(f"unknown metric {unknown[0]!r} in the formula")

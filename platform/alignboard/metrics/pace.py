@@ -4,6 +4,7 @@ By default linearly over the period (half the days gone, half the target expecte
 seasonality curve the period is cut into equal slices weighted by the curve, so a quarter
 whose last month counts double expects less in its first weeks.
 """
+import math
 from datetime import date
 
 from flask import current_app, has_app_context
@@ -31,7 +32,9 @@ def elapsed_share(start, end, day, curve=None):
     done_days = (day - start).days + 1
     linear = done_days / total_days
     weights = [w for w in (curve or []) if w >= 0]
-    if not weights or sum(weights) <= 0:
+    # A curve saved before weights were checked may hold inf or nan (or overflow when
+    # summed): follow the line rather than expect NaN, which no JSON can carry.
+    if not weights or not math.isfinite(sum(curve)) or sum(weights) <= 0:
         return linear
     # Position in slices, e.g. 1.5 slices done of 3: first slice whole, half the second.
     position = linear * len(weights)

@@ -38,8 +38,12 @@ def on_record(event):
     """A record was created or changed: update the values its old and new state touch."""
     if not Metric.select().where(Metric.active == True).exists():  # noqa: E712
         return 0
-    p = event.payload
     engine = Engine(DatabaseRows())
+    return write(engine, record_keys(engine, event.payload))
+
+
+def record_keys(engine, p):
+    """The keys a ``record.*`` payload can change: all that ``on_record`` recomputes."""
     keys = set()
     for state in (p, p.get("previous")):
         if not state:
@@ -50,7 +54,7 @@ def on_record(event):
                     keys |= engine.touched(metric, state.get("owner_id"),
                                            _day(state.get("occurred_at")),
                                            source_sig=("records", tuple(sorted(leaf.types))))
-    return write(engine, keys)
+    return keys
 
 
 def on_form_submitted(event):
