@@ -43,9 +43,29 @@ def say(text, **variables):
     return text % variables if variables else text
 
 
+def N_(text):
+    """Marks a text for the catalogue without translating it here (Babel's N_ keyword)."""
+    return text
+
+
+# Colour names shown as words (badges, legends, refusals). CSS, data attributes and the
+# API keep the English keys; only the word a person reads is translated.
+COLOUR_NAMES = {"green": N_("green"), "amber": N_("amber"), "red": N_("red"),
+                "blue": N_("blue"), "grey": N_("grey")}
+
+
+def colour_name(colour):
+    """The word for ``colour`` in the reader's language (unknown colours as they are)."""
+    if colour in COLOUR_NAMES:
+        return say(COLOUR_NAMES[colour])
+    return colour or ""
+
+
 def init_app(app):
     # Flask-Admin's pages read app.extensions["babel"]: without Babel they answer 500.
     babel.init_app(app, locale_selector=select_locale)
+
+    app.jinja_env.filters["colour_name"] = colour_name
 
     @app.context_processor
     def _locales():
