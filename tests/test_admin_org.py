@@ -75,6 +75,26 @@ def test_import_page_shows_row_errors(client, org, login):
     assert b"import-errors" in r.data and b"nobody" in r.data
 
 
+def test_import_row_errors_speak_chinese_on_the_chinese_admin(client, org, login):
+    """The per-row problems are made in the importer, outside the view: they must still
+    follow the reader's language (the CLI keeps English, see test_org_importer.py)."""
+    login(org.hr)
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/org_import/"})
+    data = b"login,name,manager\nx,X,nobody\n"
+    page = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(data), "p.csv")}).get_data(as_text=True)
+    assert "经理 &#39;nobody&#39; 不是已知的账号" in page and "is not a known login" not in page
+    data = b"login,name,shoe\nx,X,42\n"
+    page = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(data), "p.csv")}).get_data(as_text=True)
+    assert "未知的列：shoe" in page and "unknown column" not in page
+    # A file the reader cannot decode is explained in Chinese too (tabular.py).
+    page = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(b"\x00\x01binary"), "p.csv")}
+    ).get_data(as_text=True)
+    assert "二进制文件" in page and "looks binary" not in page
+
+
 def test_admin_speaks_chinese_when_chosen(client, org, login):
     login(org.hr)
     client.post("/language", data={"locale": "zh_CN", "next": "/admin/person/"})

@@ -48,6 +48,32 @@ def test_editor_shows_errors_and_stores_nothing(client, org, login, app):
         assert Form.select().count() == 0
 
 
+def test_editor_and_import_errors_speak_chinese_on_the_chinese_admin(client, org, login, app):
+    """Definition checks run in forms/definition.py, store.py and the field types, away
+    from the view; on the zh_CN admin their refusals must still be Chinese."""
+    login(org.hr)
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/forms_admin/"})
+    bad = dict(DEFINITION, edit={"allowed": True, "hours": 0}, fields=DEFINITION["fields"] + [
+        {"key": "minutes", "type": "text", "label": "again"},
+        {"key": "shape", "type": "hologram", "label": "Shape"},
+        {"key": "score", "type": "number", "label": "Score", "min": 5, "max": 1}])
+    page = client.post("/admin/forms_admin/new",
+                       data={"definition": json.dumps(bad)}).get_data(as_text=True)
+    errors = page.split('id="editor-errors"')[1].split("</div>")[0]
+    assert "键 &#39;minutes&#39; 重复" in errors          # definition.py
+    assert "未知的字段类型 &#39;hologram&#39;" in errors   # definition.py
+    assert "不能小于 min" in errors                       # a field type's check
+    assert "必须大于或等于 1 且小于或等于 8784" in errors  # marshmallow's own message
+    assert "duplicate key" not in errors and "unknown field type" not in errors
+    assert "must not be below" not in errors and "Must be" not in errors
+    r = client.post("/admin/forms_admin/import",
+                    data={"file": (io.BytesIO("title: 标题".encode("gbk")), "x.yaml")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "该文件不是 UTF-8 文本" in r.get_data(as_text=True)   # store.py
+    with app.app_context():
+        assert Form.select().count() == 0
+
+
 def test_labels_with_html_are_escaped_in_the_preview(client, org, login, app):
     login(org.hr)
     sneaky = dict(DEFINITION, fields=[{"key": "x", "type": "text",

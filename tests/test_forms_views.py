@@ -156,6 +156,26 @@ def test_pages_speak_chinese(client, forms, org, login):
     assert "客户拜访记录" in page and "提交" in page
 
 
+def test_refusals_on_the_chinese_fill_page_show_no_english_codes(client, forms, org, login):
+    """A second weekly report and a stale page are explained by the Chinese flash alone;
+    the API's codes ("one per week", "expected 1") are not repeated in red boxes."""
+    login(org.rob)
+    client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
+    sent = client.post("/my/forms/weekly_report/new", data={
+        "version": "1", "visits": "4", "new_customers": "1", "next_week": "Acme",
+        "action": "submit"})
+    assert sent.status_code == 302
+    again = client.post("/my/forms/weekly_report/new", data={
+        "version": "1", "visits": "5", "action": "submit"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409 and "已提交此表单" in page
+    assert "one per week" not in page and "one per period" not in page
+    stale = client.post("/my/forms/kr_checkin/new",
+                        data={"version": "9", "goal": "g", "progress": "1", "action": "submit"})
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 422 and "表单现为第 1 版" in page and "expected 1" not in page
+
+
 def test_manager_sees_the_latest_from_the_team_only(client, forms, org, login, auth):
     client.post("/api/v1/forms/kr_checkin/submissions/",
                 json={"data": {"goal": "north goal", "progress": 5}}, headers=auth(org.rob))

@@ -63,6 +63,44 @@ def test_objective_needs_exactly_one_owner(client, app, crm_people, admin_sessio
     assert "belongs to a person or a unit" in response.data.decode()
 
 
+def test_goal_and_target_refusals_speak_chinese_on_the_chinese_admin(client, app, crm_people,
+                                                                     admin_session):
+    """Hygiene, owner and target-subject refusals come from goals/hygiene.py and the views'
+    checks; with zh_CN they are Chinese, with no English left beside them."""
+    from alignboard.metrics.models import Metric
+    from alignboard.org.models import Person
+
+    org = crm_people
+    with app.app_context():
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1")).id
+        for i in range(3):
+            Objective.create(title=f"O{i}", period=q1, owner=org.rob, weight=30)
+        Person.update(locale="zh_CN").where(Person.id == org.hr.id).execute()
+    token = admin_session(org.hr)
+    page = client.post("/admin/objective/new/", follow_redirects=True, data=_form(
+        token, q1, owner=str(org.rob.id), **_kr(0, "A", 100))).data.decode()
+    assert "此人在该周期已有 3 个目标（最多 3 个）" in page and "this person has" not in page
+    page = client.post("/admin/objective/new/", data=_form(token, q1),
+                       follow_redirects=True).data.decode()
+    assert "目标属于一个人员或一个单元" in page and "belongs to a person" not in page
+    with app.app_context():
+        from alignboard.metrics import definitions
+        from fixtures.metrics import won_value_definition
+        metric = definitions.save(won_value_definition())
+        missing = Person.select().order_by(Person.id.desc()).first().id + 100
+    page = client.post("/admin/target/new/", follow_redirects=True, data={
+        "csrf_token": token, "metric": str(metric.id), "subject_type": "person",
+        "subject_id": str(missing), "period": str(q1), "value": "5", "curve": "__None"}
+    ).data.decode()
+    assert f"没有 id 为 {missing} 的人员" in page and "there is no person" not in page
+    with app.app_context():
+        assert Objective.select().count() == 3 and not Metric.select().where(
+            Metric.id != metric.id).exists()
+    # Health badges name their colour in the reader's language; the data stays English.
+    page = client.get("/admin/goal_cascade/").data.decode()
+    assert 'data-health="grey"' in page and ">灰色</span>" in page and ">grey</span>" not in page
+
+
 def test_every_goals_and_metrics_admin_page_opens(client, app, crm_people, admin_session):
     admin_session(crm_people.hr)
     for view in ("metric", "colourrule", "target", "seasonalitycurve", "metricvalue",

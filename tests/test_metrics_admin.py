@@ -149,3 +149,71 @@ def test_curve_weights_that_are_not_finite_or_sum_to_nothing_are_refused(
     assert message in response.data.decode()
     with app.app_context():
         assert not SeasonalityCurve.select().exists()
+
+
+def _speaks_chinese(app, person):
+    from alignboard.org.models import Person
+
+    with app.app_context():
+        Person.update(locale="zh_CN").where(Person.id == person.id).execute()
+
+
+def test_refusals_legends_and_colour_names_speak_chinese(client, app, deals, won_value,
+                                                          admin_session):
+    """definitions.check, colours.check_bands and the views' own checks run away from the
+    page; on the zh_CN admin their refusals, the legend and the colour words are Chinese."""
+    _speaks_chinese(app, deals.org.hr)
+    token = admin_session(deals.org.hr)
+    page = client.post("/admin/metric/new/", follow_redirects=True, data=_metric_form(
+        token, key="calls", name="Calls", period_kinds="day", decimals="9")).data.decode()
+    assert "小数位数为 0 到 6" in page and "&#39;day&#39; 不是周期类型" in page
+    assert "0 to 6 decimals" not in page and "is not a period kind" not in page
+    with app.app_context():
+        metric_id = Metric.get(Metric.key == "won_value").id
+        ColourBand.delete().execute()
+        ColourRule.delete().execute()
+    form = {"csrf_token": token, "metric": str(metric_id), "basis": "pace", "description": "",
+            "bands-0-colour": "green", "bands-0-lower": "90", "bands-0-upper": "",
+            "bands-0-consecutive": "1", "bands-0-label": "",
+            "bands-1-colour": "red", "bands-1-lower": "", "bands-1-upper": "95",
+            "bands-1-consecutive": "1", "bands-1-label": ""}
+    page = client.post("/admin/colourrule/new/", data=form, follow_redirects=True).data.decode()
+    assert "第 1 个区间（绿色：90 及以上）与第 2 个区间（红色：低于 95）重叠" in page
+    assert "overlap" not in page
+    form["bands-1-upper"] = "90"
+    assert client.post("/admin/colourrule/new/", data=form).status_code == 302
+    with app.app_context():
+        from alignboard.metrics.api import set_target
+        from alignboard.org.models import Period
+
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1"))
+        set_target("won_value", "person", deals.org.rob.id, q1.id, 10 ** 6)
+    page = client.get("/admin/metricvalue/").data.decode()
+    listing, legend = page.split('id="metric-legend"')
+    assert ">红色</span>" in listing and ">red</span>" not in listing
+    assert "低于 90%（相对进度）" in legend and ">红色</span>" in legend
+    assert "of pace" not in legend and ">red</span>" not in legend
+    # The words change, not the keys: CSS colours and data stay English.
+    assert "#c62828" in listing
+
+
+def test_a_second_colour_rule_for_a_metric_is_refused_clearly(client, app, deals, won_value,
+                                                               admin_session):
+    """One rule per metric: the admin says so instead of the database's UNIQUE error."""
+    token = admin_session(deals.org.hr)
+    with app.app_context():
+        metric = Metric.get(Metric.key == "won_value")
+        assert ColourRule.select().where(ColourRule.metric == metric).exists()
+        bands_before = ColourBand.select().count()
+    form = {"csrf_token": token, "metric": str(metric.id), "basis": "value", "description": "",
+            "bands-0-colour": "blue", "bands-0-lower": "1", "bands-0-upper": "",
+            "bands-0-consecutive": "1", "bands-0-label": ""}
+    page = client.post("/admin/colourrule/new/", data=form, follow_redirects=True).data.decode()
+    assert "Won value already has a colour rule: edit that rule to change its bands." in page
+    assert "UNIQUE" not in page
+    with app.app_context():
+        assert ColourRule.select().count() == 1 and ColourBand.select().count() == bands_before
+    _speaks_chinese(app, deals.org.hr)
+    admin_session(deals.org.hr)
+    page = client.post("/admin/colourrule/new/", data=form, follow_redirects=True).data.decode()
+    assert "Won value 已有颜色规则" in page

@@ -6,7 +6,7 @@ locale, the browser's Accept-Language, English. Flask-Admin ships its Chinese as
 why our own catalogue lives in ``translations/zh_Hans_CN`` too.
 """
 from flask import current_app, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 from flask_login import current_user
 
 LOCALES = {"en": "English", "zh_CN": "中文"}
@@ -28,9 +28,44 @@ def select_locale():
     return "zh_CN" if best in ("zh_CN", "zh") else "en"
 
 
+def say(text, **variables):
+    """``text`` in the reader's language inside a request, plain English elsewhere.
+
+    For refusals made in model and service code (imports, definitions, checks) that a page
+    shows later: inside a request they follow the reader's language; the CLI, the worker and
+    the tests that call the code directly get the English text, unchanged. Import it as
+    ``_`` so that the catalogue extraction (and tests/test_i18n.py) sees every message.
+    Placeholders are ``%(name)s`` and filled after translating, so the catalogue entry
+    matches whatever the values are.
+    """
+    if has_request_context():
+        return gettext(text, **variables)
+    return text % variables if variables else text
+
+
+def N_(text):
+    """Marks a text for the catalogue without translating it here (Babel's N_ keyword)."""
+    return text
+
+
+# Colour names shown as words (badges, legends, refusals). CSS, data attributes and the
+# API keep the English keys; only the word a person reads is translated.
+COLOUR_NAMES = {"green": N_("green"), "amber": N_("amber"), "red": N_("red"),
+                "blue": N_("blue"), "grey": N_("grey")}
+
+
+def colour_name(colour):
+    """The word for ``colour`` in the reader's language (unknown colours as they are)."""
+    if colour in COLOUR_NAMES:
+        return say(COLOUR_NAMES[colour])
+    return colour or ""
+
+
 def init_app(app):
     # Flask-Admin's pages read app.extensions["babel"]: without Babel they answer 500.
     babel.init_app(app, locale_selector=select_locale)
+
+    app.jinja_env.filters["colour_name"] = colour_name
 
     @app.context_processor
     def _locales():

@@ -8,6 +8,9 @@ import csv
 import io
 from datetime import date, datetime
 
+# Messages reach the import page: in the reader's language there, English in the CLI.
+from .i18n import say as _
+
 
 class TabularError(ValueError):
     """The file cannot be read as a table; the message tells the user what to do.
@@ -23,15 +26,15 @@ class TabularError(ValueError):
 def decode(data):
     """Bytes of a text file -> str, trying UTF-8 (with or without BOM), then GBK."""
     if b"\x00" in data[:4096]:
-        raise TabularError("the file looks binary (it contains NUL bytes): upload a CSV "
-                           "saved as UTF-8 or GBK, or an .xlsx workbook")
+        raise TabularError(_("the file looks binary (it contains NUL bytes): upload a CSV "
+                             "saved as UTF-8 or GBK, or an .xlsx workbook"))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TabularError("the file is neither UTF-8 nor GBK text: save it as 'CSV UTF-8' and "
-                       "upload it again")
+    raise TabularError(_("the file is neither UTF-8 nor GBK text: save it as 'CSV UTF-8' "
+                         "and upload it again"))
 
 
 def _cell(value):
@@ -57,14 +60,14 @@ def read(data, filename="upload.csv"):
     if name.endswith((".xlsx", ".xlsm")):
         table = _read_xlsx(data)
     elif name.endswith(".xls"):
-        raise TabularError("old .xls workbooks are not supported: save it as .xlsx or CSV")
+        raise TabularError(_("old .xls workbooks are not supported: save it as .xlsx or CSV"))
     else:
         table = _read_csv(data)
     if not table:
-        raise TabularError("the file is empty: it needs a header row and at least one row")
+        raise TabularError(_("the file is empty: it needs a header row and at least one row"))
     header = [str(h or "").strip().lower() for h in table[0]]
     if not any(header):
-        raise TabularError("the first row must name the columns")
+        raise TabularError(_("the first row must name the columns"))
     # Blank cells after the last name are dropped (spreadsheets often keep a few); values
     # under them are then reported as more values than columns. A blank between names is
     # refused: its values would otherwise be dropped without a word.
@@ -72,18 +75,20 @@ def read(data, filename="upload.csv"):
         header.pop()
     blanks = [str(i + 1) for i, h in enumerate(header) if not h]
     if blanks:
-        raise TabularError(f"column(s) {', '.join(blanks)} of the header have no name: "
-                           f"name them or delete them")
+        raise TabularError(_("column(s) %(numbers)s of the header have no name: name them "
+                             "or delete them", numbers=", ".join(blanks)))
     dupes = sorted({h for h in header if h and header.count(h) > 1})
     if dupes:
-        raise TabularError(f"column(s) named twice in the header: {', '.join(dupes)}")
+        raise TabularError(_("column(s) named twice in the header: %(names)s",
+                             names=", ".join(dupes)))
     rows = []
     for number, values in enumerate(table[1:], start=2):
         values = [_cell(v).strip() for v in values]
         if not any(values):
             continue
         if len(values) > len(header) and any(values[len(header):]):
-            raise TabularError(f"row {number} has more values than the header has columns")
+            raise TabularError(_("row %(n)d has more values than the header has columns",
+                                 n=number))
         row = {h: (values[i] if i < len(values) else "") for i, h in enumerate(header)}
         row["__row__"] = number
         rows.append(row)
@@ -100,7 +105,7 @@ def _read_csv(data):
     try:
         return list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as exc:
-        raise TabularError(f"the CSV is malformed: {exc}") from exc
+        raise TabularError(_("the CSV is malformed: %(reason)s", reason=exc)) from exc
 
 
 def _refuse_unterminated_quote(text, dialect):
@@ -109,14 +114,14 @@ def _refuse_unterminated_quote(text, dialect):
     rows = 0
     reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
     try:
-        for _ in reader:
+        for _row in reader:
             rows += 1
     except csv.Error as exc:
         # Strict mode also refuses text right after a closing quote, which the lenient
         # reader has always accepted; only the end of the file inside quotes is refused.
         if "unexpected end of data" in str(exc):
-            raise TabularError("unterminated quote: a \" on this row never closes, so the "
-                               "rows after it would be lost; close the quote or remove it",
+            raise TabularError(_("unterminated quote: a \" on this row never closes, so the "
+                                 "rows after it would be lost; close the quote or remove it"),
                                row=rows + 1) from exc
 
 
@@ -126,7 +131,7 @@ def _read_xlsx(data):
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise TabularError(f"the workbook cannot be opened: {exc}") from exc
+        raise TabularError(_("the workbook cannot be opened: %(reason)s", reason=exc)) from exc
     try:
         sheet = wb.worksheets[0]
         return [list(r) for r in sheet.iter_rows(values_only=True)]

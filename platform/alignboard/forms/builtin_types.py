@@ -10,6 +10,9 @@ from marshmallow import ValidationError, fields, validate
 
 from ..db import id_in_range
 from ..hookspecs import hookimpl
+# The same as _say below, under the name the catalogue extraction looks for: the editor's
+# refusals of a field's options are written with it.
+from ..i18n import say as _
 from .fieldtypes import FieldType
 
 LocalText = fields.Raw  # {"en": ..., "zh": ...}; checked in definition.py
@@ -63,7 +66,7 @@ def _range(field, convert=lambda v: v, ctx=None):
 def _range_check(field):
     lo, hi = field.get("min"), field.get("max")
     if lo is not None and hi is not None and lo > hi:
-        return {"max": ["must not be below min"]}
+        return {"max": [_("must not be below min")]}
     return {}
 
 
@@ -94,9 +97,10 @@ class Text(FieldType):
             try:
                 re.compile(field["pattern"])
             except re.error as exc:
-                errors["pattern"] = [f"not a valid regular expression: {exc}"]
+                errors["pattern"] = [_("not a valid regular expression: %(reason)s",
+                                        reason=exc)]
         if (field.get("min_length") or 0) > field.get("max_length", self.default_max):
-            errors["max_length"] = ["must not be below min_length"]
+            errors["max_length"] = [_("must not be below min_length")]
         return errors
 
     def marshmallow_field(self, field, ctx):
@@ -241,16 +245,17 @@ class Choice(FieldType):
         values = []
         for i, option in enumerate(field.get("choices") or []):
             if not isinstance(option, dict) or str(option.get("value", "")).strip() == "":
-                errors.append(f"choice {i + 1} needs a value")
+                errors.append(_("choice %(n)d needs a value", n=i + 1))
                 continue
             extra = set(option) - {"value", "label"}
             if extra:
-                errors.append(f"choice {i + 1} has unknown properties: {', '.join(sorted(extra))}")
+                errors.append(_("choice %(n)d has unknown properties: %(names)s",
+                                n=i + 1, names=", ".join(sorted(extra))))
             values.append(str(option["value"]))
         if not field.get("choices"):
-            errors.append("a choice field needs at least one choice")
+            errors.append(_("a choice field needs at least one choice"))
         if len(values) != len(set(values)):
-            errors.append("choice values must be unique")
+            errors.append(_("choice values must be unique"))
         return {"choices": errors} if errors else {}
 
     def marshmallow_field(self, field, ctx):
@@ -403,8 +408,8 @@ class File(FieldType):
     def check_field(self, field):
         cap, size = request_cap_kb(), field.get("max_size_kb")
         if cap is not None and size is not None and size > cap:
-            return {"max_size_kb": [f"must be at most {cap} KB, the largest upload the "
-                                    f"server accepts (MAX_CONTENT_LENGTH)"]}
+            return {"max_size_kb": [_("must be at most %(cap)d KB, the largest upload the "
+                                      "server accepts (MAX_CONTENT_LENGTH)", cap=cap)]}
         return {}
 
     def limits(self, field):

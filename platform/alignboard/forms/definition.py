@@ -19,8 +19,10 @@ so exporting what was imported gives the same file back.
 """
 import re
 
+from flask import has_request_context
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..i18n import say as _
 from .fieldtypes import registry
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -43,32 +45,79 @@ def data_keys(definition):
 MAX_FIELDS = 200
 
 
+def N_(text):
+    """Marks a text for the catalogue without translating it here (Babel's N_ keyword)."""
+    return text
+
+
+# marshmallow's own messages about a form's settings and field options, as the templates
+# marshmallow fills. The editor shows them in the reader's language: ``_marshmallow``
+# matches a filled message back to its template, translates that and fills it again.
+MARSHMALLOW_TEMPLATES = [
+    N_("Not a valid integer."), N_("Not a valid number."), N_("Not a valid string."),
+    N_("Not a valid date."), N_("Not a valid boolean."), N_("Not a valid list."),
+    N_("Not a valid mapping type."), N_("Unknown field."), N_("Invalid input type."),
+    N_("Missing data for required field."), N_("Field may not be null."),
+    N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("String does not match expected pattern."),
+    N_("Must be one of: {choices}."),
+    N_("Must be greater than or equal to {min} and less than or equal to {max}."),
+    N_("Must be greater than or equal to {min}."), N_("Must be less than or equal to {max}."),
+    N_("Length must be between {min} and {max}."),
+    N_("Shorter than minimum length {min}."), N_("Longer than maximum length {max}."),
+]
+# "{min}" in a template matches whatever marshmallow put there.
+_TEMPLATE_RES = [
+    (re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(t)) + "$"), t)
+    for t in MARSHMALLOW_TEMPLATES]
+
+
+def _marshmallow(messages):
+    """marshmallow's ``messages`` (a list, or nested by list index) as a flat list of texts
+    in the reader's language; unknown texts (a plugin's own) are kept as they are."""
+    if isinstance(messages, dict):
+        return [m for v in messages.values() for m in _marshmallow(v)]
+    if isinstance(messages, (list, tuple)):
+        return [m for v in messages for m in _marshmallow(v)]
+    text = str(messages)
+    if not has_request_context():
+        return [text]
+    for pattern, template in _TEMPLATE_RES:
+        match = pattern.match(text)
+        if match:
+            # Translate the template, then fill it as marshmallow did: the catalogue
+            # holds the template, never the filled text.
+            return [_(template).format(**match.groupdict())]
+    return [text]
+
+
 class DefinitionError(ValueError):
     """The definition is not valid; ``errors`` maps a location to messages."""
 
     def __init__(self, errors):
         self.errors = errors
         first = "; ".join(f"{k}: {v[0]}" for k, v in list(errors.items())[:3])
-        super().__init__(f"The form definition is not valid: {first}")
+        super().__init__(_("The form definition is not valid: %(first)s", first=first))
 
 
 def local_text(value, where, errors, required=False, max_length=2000):
     """A text in English and Chinese: "x" or {en: x, zh: y} -> {"en": .., "zh": ..}."""
     if value is None or value == "":
         if required:
-            errors.setdefault(where, []).append("is required")
+            errors.setdefault(where, []).append(_("is required"))
         return {"en": "", "zh": ""}
     if isinstance(value, str):
         value = {"en": value}
     if not isinstance(value, dict) or set(value) - {"en", "zh"} or \
             not all(isinstance(v, str) for v in value.values()):
-        errors.setdefault(where, []).append("must be text or {en: text, zh: text}")
+        errors.setdefault(where, []).append(_("must be text or {en: text, zh: text}"))
         return {"en": "", "zh": ""}
     out = {"en": value.get("en", "").strip(), "zh": value.get("zh", "").strip()}
     if required and not (out["en"] or out["zh"]):
-        errors.setdefault(where, []).append("is required")
+        errors.setdefault(where, []).append(_("is required"))
     if any(len(v) > max_length for v in out.values()):
-        errors.setdefault(where, []).append(f"is longer than {max_length} characters")
+        errors.setdefault(where, []).append(
+            _("is longer than %(n)d characters", n=max_length))
     return out
 
 
@@ -77,16 +126,18 @@ def _condition(value, where, errors, own_key, value_keys):
         return None
     if not isinstance(value, dict) or "field" not in value or \
             set(value) - {"field", "equals"}:
-        errors.setdefault(where, []).append("must be {field: KEY} or {field: KEY, equals: VALUE}")
+        errors.setdefault(where, []).append(
+            _("must be {field: KEY} or {field: KEY, equals: VALUE}"))
         return None
     if value["field"] == own_key:
-        errors.setdefault(where, []).append("a field cannot depend on itself")
+        errors.setdefault(where, []).append(_("a field cannot depend on itself"))
     elif value["field"] not in value_keys:
-        errors.setdefault(where, []).append(f"refers to unknown field {value['field']!r}")
+        errors.setdefault(where, []).append(
+            _("refers to unknown field %(key)r", key=value["field"]))
     out = {"field": value["field"]}
     if "equals" in value:
         if not isinstance(value["equals"], (str, int, float, bool)):
-            errors.setdefault(where, []).append("equals must be one plain value")
+            errors.setdefault(where, []).append(_("equals must be one plain value"))
         out["equals"] = value["equals"]
     return out
 
@@ -121,14 +172,13 @@ def _sub(schema, value, where, errors):
     if value is None:
         value = {}
     if not isinstance(value, dict):
-        errors.setdefault(where, []).append("must be a mapping")
+        errors.setdefault(where, []).append(_("must be a mapping"))
         return schema().load({})
     try:
         return schema().load(value)
     except ValidationError as exc:
         for name, messages in exc.messages.items():
-            errors.setdefault(f"{where}.{name}", []).extend(
-                messages if isinstance(messages, list) else [str(messages)])
+            errors.setdefault(f"{where}.{name}", []).extend(_marshmallow(messages))
         return None
 
 
@@ -137,14 +187,15 @@ def normalise(raw, types=None):
     types = types if types is not None else registry()
     errors = {}
     if not isinstance(raw, dict):
-        raise DefinitionError({"_schema": ["a form definition must be a mapping"]})
+        raise DefinitionError({"_schema": [_("a form definition must be a mapping")]})
     unknown = set(raw) - TOP
     if unknown:
-        errors["_schema"] = [f"unknown properties: {', '.join(sorted(map(str, unknown)))}"]
+        errors["_schema"] = [_("unknown properties: %(names)s",
+                               names=", ".join(sorted(map(str, unknown))))]
     key = raw.get("key")
     if not isinstance(key, str) or not KEY_RE.match(key):
-        errors["key"] = ["must be lower-case letters, digits and _, starting with a letter "
-                         "(at most 64)"]
+        errors["key"] = [_("must be lower-case letters, digits and _, starting with a letter "
+                           "(at most 64)")]
     out = {"key": key,
            "title": local_text(raw.get("title"), "title", errors, required=True,
                                max_length=200),
@@ -158,10 +209,10 @@ def normalise(raw, types=None):
 
     raw_fields = raw.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:
-        errors["fields"] = ["a form needs at least one field"]
+        errors["fields"] = [_("a form needs at least one field")]
         raw_fields = []
     if len(raw_fields) > MAX_FIELDS:
-        errors["fields"] = [f"at most {MAX_FIELDS} fields"]
+        errors["fields"] = [_("at most %(n)d fields", n=MAX_FIELDS)]
         raw_fields = []
     value_keys = {f.get("key") for f in raw_fields if isinstance(f, dict)
                   and f.get("type") in types and types[f["type"]].has_value}
@@ -170,21 +221,22 @@ def normalise(raw, types=None):
     for number, field in enumerate(raw_fields, start=1):
         where = f"fields.{number}"
         if not isinstance(field, dict):
-            errors[where] = ["must be a mapping"]
+            errors[where] = [_("must be a mapping")]
             continue
         fkey, ftype = field.get("key"), field.get("type")
         if not isinstance(fkey, str) or not KEY_RE.match(fkey):
-            errors[f"{where}.key"] = ["must be lower-case letters, digits and _, starting "
-                                      "with a letter"]
+            errors[f"{where}.key"] = [_("must be lower-case letters, digits and _, starting "
+                                        "with a letter")]
         elif fkey in seen:
-            errors[f"{where}.key"] = [f"duplicate key {fkey!r}: every field needs its own key"]
+            errors[f"{where}.key"] = [_("duplicate key %(key)r: every field needs its own key",
+                                        key=fkey)]
         elif fkey in DERIVED_KEYS and raw.get("visit_rule"):
-            errors[f"{where}.key"] = [f"{fkey!r} is computed by the visit rule"]
+            errors[f"{where}.key"] = [_("%(key)r is computed by the visit rule", key=fkey)]
         seen.add(fkey)
         kind = types.get(ftype) if isinstance(ftype, str) else None
         if kind is None:
-            errors[f"{where}.type"] = [f"unknown field type {ftype!r}; known: "
-                                       f"{', '.join(sorted(types))}"]
+            errors[f"{where}.type"] = [_("unknown field type %(type)r; known: %(known)s",
+                                         type=ftype, known=", ".join(sorted(types)))]
             continue
         item = {"key": fkey, "type": ftype,
                 "label": local_text(field.get("label"), f"{where}.label", errors,
@@ -193,7 +245,7 @@ def normalise(raw, types=None):
         if kind.has_value:
             required = field.get("required", False)
             if not isinstance(required, bool):
-                errors[f"{where}.required"] = ["must be true or false"]
+                errors[f"{where}.required"] = [_("must be true or false")]
             item["required"] = bool(required)
             for cond in ("required_if", "show_if"):
                 c = _condition(field.get(cond), f"{where}.{cond}", errors, fkey, value_keys)
@@ -207,14 +259,14 @@ def normalise(raw, types=None):
         extra = set(field) - allowed
         if extra:
             errors[f"{where}._schema"] = [
-                f"unknown properties for a {ftype} field: {', '.join(sorted(map(str, extra)))}"]
+                _("unknown properties for a %(type)s field: %(names)s", type=ftype,
+                  names=", ".join(sorted(map(str, extra))))]
         options = {k: field[k] for k in kind.options if k in field and field[k] is not None}
         try:
             loaded = Schema.from_dict(dict(kind.options))().load(options)
         except ValidationError as exc:
             for name, messages in exc.messages.items():
-                errors[f"{where}.{name}"] = messages if isinstance(messages, list) \
-                    else [str(messages)]
+                errors[f"{where}.{name}"] = _marshmallow(messages)
             continue
         for name, value in loaded.items():
             if hasattr(value, "isoformat"):
@@ -235,7 +287,8 @@ def normalise(raw, types=None):
         try:
             problems = kind.check_field({**field, **item})
         except Exception as exc:  # a plugin's check must not break the editor
-            problems = {"_schema": [f"the {ftype} type cannot check this field: {exc}"]}
+            problems = {"_schema": [_("the %(type)s type cannot check this field: %(reason)s",
+                                      type=ftype, reason=exc)]}
         for name, messages in problems.items():
             errors.setdefault(f"{where}.{name}", []).extend(messages)
         out_fields.append(item)
@@ -249,7 +302,7 @@ def normalise(raw, types=None):
                                  ("location", "location")):
                 if by_key.get(rule[part]) != wanted:
                     errors.setdefault(f"visit_rule.{part}", []).append(
-                        f"must name a {wanted} field of this form")
+                        _("must name a %(type)s field of this form", type=wanted))
             out["visit_rule"] = rule
     if errors:
         raise DefinitionError(errors)

@@ -10,6 +10,7 @@ import logging
 import yaml
 
 from ..db import database, utcnow
+from ..i18n import say as _
 from .definition import DefinitionError, normalise
 from .models import Form, FormVersion, Submission
 
@@ -24,8 +25,8 @@ def save_definition(raw, by=None, expected_key=None):
     """
     definition = normalise(raw)
     if expected_key is not None and definition["key"] != expected_key:
-        raise DefinitionError({"key": [f"the key cannot change (this form is "
-                                       f"{expected_key!r})"]})
+        raise DefinitionError({"key": [_("the key cannot change (this form is %(key)r)",
+                                         key=expected_key)]})
     with database.atomic():
         form = Form.get_or_none(Form.key == definition["key"])
         created = form is None
@@ -104,8 +105,8 @@ class _StrictLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str) and key in seen:
                 line = key_node.start_mark.line + 1
-                raise _DuplicateKey(f"the key {key!r} appears twice in one mapping "
-                                    f"(line {line})")
+                raise _DuplicateKey(_("the key %(key)r appears twice in one mapping "
+                                      "(line %(line)d)", key=key, line=line))
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -115,7 +116,7 @@ def _strict_pairs(pairs):
     out = {}
     for key, value in pairs:
         if key in out:
-            raise _DuplicateKey(f"the key {key!r} appears twice in one object")
+            raise _DuplicateKey(_("the key %(key)r appears twice in one object", key=key))
         out[key] = value
     return out
 
@@ -126,7 +127,7 @@ def loads(text, filename=""):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DefinitionError({"_schema": ["the file is not UTF-8 text"]}) from None
+            raise DefinitionError({"_schema": [_("the file is not UTF-8 text")]}) from None
     try:
         if filename.lower().endswith(".json"):
             data = json.loads(text, object_pairs_hook=_strict_pairs)
@@ -135,12 +136,14 @@ def loads(text, filename=""):
             # A repeated key is refused: silently keeping the last one loses a setting.
             data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - safe subclass
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise DefinitionError({"_schema": [f"the file cannot be read: {exc}"]}) from None
+        # The parser's own detail (line, column, what it expected) stays as it says it.
+        raise DefinitionError({"_schema": [_("the file cannot be read: %(reason)s",
+                                             reason=exc)]}) from None
     except _DuplicateKey as exc:
         raise DefinitionError({"_schema": [str(exc)]}) from None
     if not isinstance(data, dict):
-        raise DefinitionError({"_schema": ["the file must hold one form definition "
-                                           "(a mapping with key, title and fields)"]})
+        raise DefinitionError({"_schema": [_("the file must hold one form definition "
+                                             "(a mapping with key, title and fields)")]})
     return data
 
 

@@ -6,6 +6,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from wtforms.validators import Optional, ValidationError
 
 from ..admin import SecureModelView, SecureView
+from ..i18n import say as _
 from ..metrics.admin import SWATCH, AtomicMixin, _inline_rows
 from ..org.models import Period
 from . import hygiene, inheritance, tree
@@ -45,7 +46,7 @@ class ObjectiveView(AtomicMixin, SecureModelView):
 
     def on_model_change(self, form, model, is_created):
         if (model.owner is None) == (model.unit is None):
-            raise ValidationError("an objective belongs to a person or a unit (one of them)")
+            raise ValidationError(_("an objective belongs to a person or a unit (one of them)"))
         weights = [r.get("weight") for r in _inline_rows(form, "key_results", ("weight",))]
         try:
             hygiene.check_new_objective(model.owner.id if model.owner else None,
@@ -88,7 +89,7 @@ class HygieneView(SecureModelView):
 
     def on_model_change(self, form, model, is_created):
         if model.max_objectives is None or not 1 <= model.max_objectives <= 20:
-            raise ValidationError("at most 1 to 20 objectives per person")
+            raise ValidationError(_("at most 1 to 20 objectives per person"))
 
 
 class LocalFactorView(SecureModelView):
@@ -123,7 +124,8 @@ class TargetPlanView(AtomicMixin, SecureModelView):
         try:
             rows = inheritance.apply(model)
         except hygiene.GoalError as exc:
-            flash(f"Saved, but the targets could not be derived: {exc}", "error")
+            flash(_("Saved, but the targets could not be derived: %(reason)s",
+                    reason=" ".join(m for ms in exc.errors.values() for m in ms)), "error")
             return
         for r in rows:
             flash(f"{r['unit']}: {r['derivation']}", "info")

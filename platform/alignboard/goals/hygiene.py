@@ -10,6 +10,7 @@ Each check can be switched off in ``HygieneSettings``.
 """
 import re
 
+from ..i18n import say as _
 from .models import HygieneSettings, KeyResult, Objective
 
 # "do", "make", "run", "hold" and "start" are left out: they begin outcomes as often as
@@ -192,12 +193,12 @@ def check_new_objective(owner_id, period_id, exclude_id=None, key_result_weights
         if exclude_id:
             q = q.where(Objective.id != exclude_id)
         if q.count() >= s.max_objectives:
-            errors["owner_id"] = [f"this person has {s.max_objectives} objectives in the "
-                                  f"period already (at most {s.max_objectives})"]
+            errors["owner_id"] = [_("this person has %(n)d objectives in the period already "
+                                    "(at most %(n)d)", n=s.max_objectives)]
     if key_result_weights and s.check_weights:
         total = weight_problem(key_result_weights)
         if total is not None:
-            errors["key_results"] = [f"the key results' weights add up to {total:g}%; they "
-                                     "must add up to 100%"]
+            errors["key_results"] = [_("the key results' weights add up to %(total)g%%; they "
+                                       "must add up to 100%%", total=total)]
     if errors:
         raise GoalError(errors)

@@ -7,6 +7,7 @@ all children's means. The resulting targets are written with the arithmetic that
 them, so anyone can see how a number was derived.
 """
 from ..db import database
+from ..i18n import say as _
 from ..metrics.api import KEEP, set_target
 from ..org.models import Unit
 from .hygiene import GoalError
@@ -22,34 +23,35 @@ def derive(plan):
     Raises GoalError when the plan cannot be computed."""
     errors = {}
     if not 0 <= plan.inherit_pct <= 100:
-        errors["inherit_pct"] = ["the inherited share is a percentage from 0 to 100"]
+        errors["inherit_pct"] = [_("the inherited share is a percentage from 0 to 100")]
     if plan.total is None or plan.total < 0:
-        errors["total"] = ["the total target is a number, 0 or more"]
+        errors["total"] = [_("the total target is a number, 0 or more")]
     children = list(Unit.select().where(Unit.parent == plan.parent_unit).order_by(Unit.name))
     if not children:
-        errors["parent_unit"] = [f"{plan.parent_unit.name} has no child units to split over"]
+        errors["parent_unit"] = [_("%(unit)s has no child units to split over",
+                                   unit=plan.parent_unit.name)]
     keys = factor_keys(plan)
     local_pct = 100 - plan.inherit_pct
     if local_pct > 0 and not keys:
-        errors["factor_keys"] = ["name the local factors (e.g. customer_density,competition) "
-                                 "or inherit 100%"]
+        errors["factor_keys"] = [_("name the local factors (e.g. customer_density,competition) "
+                                   "or inherit 100%")]
     if errors:
         raise GoalError(errors)
     weights = {w.unit_id: w.hq_weight for w in PlanWeight.select().where(PlanWeight.plan == plan)}
     if any(w < 0 for w in weights.values()):
-        raise GoalError({"weights": ["HQ weights must not be negative"]})
+        raise GoalError({"weights": [_("HQ weights must not be negative")]})
     hq = {u.id: weights.get(u.id, 0 if weights else 1) for u in children}
     hq_total = sum(hq.values())
     if hq_total <= 0:
-        raise GoalError({"weights": ["at least one HQ weight must be above 0"]})
+        raise GoalError({"weights": [_("at least one HQ weight must be above 0")]})
     factors = {}
     for f in LocalFactor.select().where(LocalFactor.unit.in_([u.id for u in children])
                                         & LocalFactor.key.in_(keys or [""])):
         factors[(f.unit_id, f.key)] = f.value
     missing = [f"{u.name}: {k}" for u in children for k in keys if (u.id, k) not in factors]
     if local_pct > 0 and missing:
-        raise GoalError({"factor_keys": ["HR has not entered these local factors yet: "
-                                         + "; ".join(missing)]})
+        raise GoalError({"factor_keys": [_("HR has not entered these local factors yet: "
+                                           "%(missing)s", missing="; ".join(missing))]})
     scores = {u.id: (sum(factors[(u.id, k)] for k in keys) / len(keys) if keys else 0)
               for u in children}
     score_total = sum(scores.values())

@@ -14,6 +14,7 @@ from wtforms.validators import Optional, ValidationError
 
 from ..admin import SecureModelView
 from ..db import database
+from ..i18n import colour_name, say as _
 from ..org.models import Period
 from . import colours, definitions
 from .models import (ColourBand, ColourRule, CompositePart, Metric, MetricFilter,
@@ -28,7 +29,7 @@ def badge(colour, text=None):
     if not colour:
         return ""
     return Markup('<span class="badge" style="background:{};color:#fff">{}</span>').format(
-        SWATCH.get(colour, "#999"), text or colour)
+        SWATCH.get(colour, "#999"), text or colour_name(colour))
 
 
 class AtomicMixin:
@@ -94,7 +95,7 @@ class MetricView(AtomicMixin, SecureModelView):
         "rolling_days": _l("for a rolling window: the number of days"),
     }
     column_formatters = {"legend": lambda v, c, m, p: Markup(" ").join(
-        badge(item["colour"], f"{item['colour']}: {item['range']}")
+        badge(item["colour"], f"{colour_name(item['colour'])}: {item['range']}")
         for item in colours.legend(m.id))}
 
     def on_model_change(self, form, model, is_created):
@@ -114,8 +115,8 @@ class MetricView(AtomicMixin, SecureModelView):
     def on_model_delete(self, model):
         users = definitions.users_of(model.key)
         if users:
-            raise ValidationError(f"{model.key} is used by {', '.join(users)}; change or "
-                                  "delete those first")
+            raise ValidationError(_("%(key)s is used by %(users)s; change or delete those "
+                                    "first", key=model.key, users=", ".join(users)))
 
     def after_model_change(self, form, model, is_created):
         from .rebuild import rebuild
@@ -138,6 +139,13 @@ class ColourRuleView(AtomicMixin, SecureModelView):
         for i in colours.legend(m.metric_id))}
 
     def on_model_change(self, form, model, is_created):
+        # One rule per metric (a unique column): say so, rather than letting the database
+        # refuse with "UNIQUE constraint failed: colour_rule.metric_id".
+        if model.metric_id and ColourRule.select().where(
+                (ColourRule.metric == model.metric_id)
+                & (ColourRule.id != (model.id or 0))).exists():
+            raise ValidationError(_("%(metric)s already has a colour rule: edit that rule "
+                                    "to change its bands.", metric=model.metric.name))
         bands = _inline_rows(form, "bands", ("colour", "lower", "upper", "consecutive"))
         try:
             colours.check_bands(bands)
@@ -163,12 +171,16 @@ class TargetView(SecureModelView):
         from ..org.models import Person, Unit
         cls = Person if model.subject_type == "person" else Unit
         if not cls.select().where(cls.id == model.subject_id).exists():
-            raise ValidationError(f"there is no {model.subject_type} with id {model.subject_id}")
+            raise ValidationError(
+                _("there is no person with id %(id)s", id=model.subject_id)
+                if model.subject_type == "person"
+                else _("there is no unit with id %(id)s", id=model.subject_id))
         if model.period.kind not in model.metric.kinds:
-            raise ValidationError(f"{model.metric.key} is computed per "
-                                  f"{model.metric.period_kinds}, not per {model.period.kind}")
+            raise ValidationError(_("%(key)s is computed per %(kinds)s, not per %(kind)s",
+                                    key=model.metric.key, kinds=model.metric.period_kinds,
+                                    kind=model.period.kind))
         if model.value is None or model.value < 0:
-            raise ValidationError("a target is a number, 0 or more")
+            raise ValidationError(_("a target is a number, 0 or more"))
 
     def after_model_change(self, form, model, is_created):
         from .updates import recompute_key
@@ -204,9 +216,9 @@ class CurveView(SecureModelView):
         try:
             values = [float(w) for w in model.weights.split(",") if w.strip()]
         except ValueError:
-            raise ValidationError("weights are numbers separated by commas, e.g. 1,1,2")
+            raise ValidationError(_("weights are numbers separated by commas, e.g. 1,1,2"))
         if not values or any(v < 0 for v in values) or sum(values) <= 0:
-            raise ValidationError("give at least one weight, none negative, not all zero")
+            raise ValidationError(_("give at least one weight, none negative, not all zero"))
 
 
 class ValueView(SecureModelView):

@@ -6,6 +6,7 @@ the same band as well; they are checked before the single-period bands, so a rul
 "amber below 85% of pace; red when below 85% two weeks in a row". Bands with the same N must
 not overlap (refused on save).
 """
+from ..i18n import colour_name, say as _
 from .models import COLOURS, ColourBand, ColourRule
 
 
@@ -36,12 +37,16 @@ def check_bands(bands):
         colour, lower, upper = get("colour"), get("lower"), get("upper")
         consecutive = get("consecutive") or 1
         if colour not in COLOURS:
-            raise ColourError(f"band {i}: colour {colour!r} is not one of {', '.join(COLOURS)}")
+            raise ColourError(_("band %(n)d: colour %(colour)r is not one of %(colours)s",
+                                n=i, colour=colour, colours=", ".join(COLOURS)))
         if lower is not None and upper is not None and lower >= upper:
-            raise ColourError(f"band {i} ({colour}): the lower bound {_fmt(lower)} must be "
-                              f"below the upper bound {_fmt(upper)}")
+            raise ColourError(_("band %(n)d (%(colour)s): the lower bound %(lower)s must be "
+                                "below the upper bound %(upper)s", n=i,
+                                colour=colour_name(colour), lower=_fmt(lower),
+                                upper=_fmt(upper)))
         if consecutive < 1 or consecutive > 52:
-            raise ColourError(f"band {i} ({colour}): consecutive periods must be 1 to 52")
+            raise ColourError(_("band %(n)d (%(colour)s): consecutive periods must be 1 to 52",
+                                n=i, colour=colour_name(colour)))
         rows.append((i, colour, lower, upper, consecutive))
     for a in rows:
         for b in rows:
@@ -50,19 +55,23 @@ def check_bands(bands):
             lo = max(x for x in (a[2], b[2], float("-inf")) if x is not None)
             hi = min(x for x in (a[3], b[3], float("inf")) if x is not None)
             if lo < hi:
-                raise ColourError(
-                    f"bands {a[0]} ({a[1]}: {describe_range(a[2], a[3])}) and {b[0]} "
-                    f"({b[1]}: {describe_range(b[2], b[3])}) overlap")
+                raise ColourError(_(
+                    "bands %(a)d (%(a_colour)s: %(a_range)s) and %(b)d (%(b_colour)s: "
+                    "%(b_range)s) overlap", a=a[0], a_colour=colour_name(a[1]),
+                    a_range=describe_range(a[2], a[3]), b=b[0], b_colour=colour_name(b[1]),
+                    b_range=describe_range(b[2], b[3])))
 
 
 def describe_range(lower, upper, unit=""):
+    """A band's range in words, in the reader's language (legends, refusals)."""
     if lower is None and upper is None:
-        return "any value"
+        return _("any value")
     if lower is None:
-        return f"below {_fmt(upper)}{unit}"
+        return _("below %(upper)s", upper=f"{_fmt(upper)}{unit}")
     if upper is None:
-        return f"{_fmt(lower)}{unit} or more"
-    return f"{_fmt(lower)}{unit} to below {_fmt(upper)}{unit}"
+        return _("%(lower)s or more", lower=f"{_fmt(lower)}{unit}")
+    return _("%(lower)s to below %(upper)s", lower=f"{_fmt(lower)}{unit}",
+             upper=f"{_fmt(upper)}{unit}")
 
 
 def ordered(bands):
@@ -114,14 +123,16 @@ def legend(metric_id):
     rule, bands = rule_for(metric_id)
     if rule is None:
         return []
-    unit = {"value": "", "target": "% of target", "pace": "% of pace"}[rule.basis]
     items = []
     for band in ordered(bands):
         text = describe_range(band.lower, band.upper, "%" if rule.basis != "value" else "")
-        if unit and rule.basis != "value":
-            text += " " + unit.split(" ", 1)[1]
+        # Whole phrases, so that a translation can put the words in its own order.
+        if rule.basis == "target":
+            text = _("%(range)s of target", range=text)
+        elif rule.basis == "pace":
+            text = _("%(range)s of pace", range=text)
         if (band.consecutive or 1) > 1:
-            text += f", {band.consecutive} periods in a row"
+            text = _("%(range)s, %(n)d periods in a row", range=text, n=band.consecutive)
         items.append({"colour": band.colour, "range": text, "label": band.label,
                       "consecutive": band.consecutive or 1})
     return items

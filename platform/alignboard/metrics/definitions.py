@@ -5,6 +5,7 @@ import logging
 import re
 
 from ..db import database, utcnow
+from ..i18n import say as _
 from . import colours, formulas
 from .models import (AGGREGATIONS, FILTER_OPS, KINDS, PERIOD_KINDS, SOURCES, WINDOWS,
                      CompositePart, Metric, MetricFilter)
@@ -89,71 +90,76 @@ def check(data, filters=(), parts=(), current_key=None):
 
     key = (data.get("key") or "").strip()
     if not KEY_RE.match(key):
-        err("key", "use 1-64 lower-case letters, digits and _, starting with a letter "
-                   "(formulas refer to metrics by key)")
+        err("key", _("use 1-64 lower-case letters, digits and _, starting with a letter "
+                     "(formulas refer to metrics by key)"))
     elif key in formulas.functions() or key in ("iif", "if", "and", "or", "not"):
-        err("key", f"{key!r} is the name of a formula function")
+        err("key", _("%(key)r is the name of a formula function", key=key))
     elif Metric.select().where((Metric.key == key) & (Metric.key != (current_key or ""))).exists():
-        err("key", f"a metric with key {key!r} exists already")
+        err("key", _("a metric with key %(key)r exists already", key=key))
     if current_key and key != current_key:
         users = sorted(dependents(current_key) - {current_key})
         if users:
-            err("key", f"{current_key!r} is used by {', '.join(users)}; change those first")
+            err("key", _("%(key)r is used by %(users)s; change those first",
+                         key=current_key, users=", ".join(users)))
     if not (data.get("name") or "").strip():
-        err("name", "give the metric a name")
+        err("name", _("give the metric a name"))
     kind = data.get("kind") or "aggregate"
     if kind not in dict(KINDS):
-        err("kind", f"choose one of {', '.join(dict(KINDS))}")
+        err("kind", _("choose one of %(choices)s", choices=", ".join(dict(KINDS))))
     kinds = [k.strip() for k in (data.get("period_kinds") or "").split(",") if k.strip()]
     if not kinds:
-        err("period_kinds", "choose at least one period kind (week, month, quarter, year)")
+        err("period_kinds", _("choose at least one period kind (week, month, quarter, year)"))
     for k in kinds:
         if k not in PERIOD_KINDS:
-            err("period_kinds", f"{k!r} is not a period kind; use {', '.join(PERIOD_KINDS)}")
+            err("period_kinds", _("%(kind)r is not a period kind; use %(kinds)s",
+                                  kind=k, kinds=", ".join(PERIOD_KINDS)))
     if not data.get("by_person", True) and not data.get("by_unit", True):
-        err("by_person", "compute the metric per person, per unit, or both")
+        err("by_person", _("compute the metric per person, per unit, or both"))
     if (data.get("decimals") or 0) not in range(0, 7):
-        err("decimals", "0 to 6 decimals")
+        err("decimals", _("0 to 6 decimals"))
 
     known = {m.key for m in Metric.select(Metric.key)} - {current_key, key}
     if kind == "aggregate":
         source = data.get("source") or "records"
         aggregation = data.get("aggregation") or "count"
         if source not in dict(SOURCES):
-            err("source", f"choose one of {', '.join(dict(SOURCES))}")
+            err("source", _("choose one of %(choices)s", choices=", ".join(dict(SOURCES))))
         if aggregation not in dict(AGGREGATIONS):
-            err("aggregation", f"choose one of {', '.join(dict(AGGREGATIONS))}")
+            err("aggregation", _("choose one of %(choices)s",
+                                 choices=", ".join(dict(AGGREGATIONS))))
         if aggregation == "ratio":
             for term in ("numerator_key", "denominator_key"):
                 ref = data.get(term)
                 if not ref:
-                    err(term, "a ratio needs both a numerator and a denominator metric")
+                    err(term, _("a ratio needs both a numerator and a denominator metric"))
                 elif ref == key:
-                    err(term, "a ratio cannot use the metric itself")
+                    err(term, _("a ratio cannot use the metric itself"))
                 elif ref not in known:
-                    err(term, f"unknown metric {ref!r}")
+                    err(term, _("unknown metric %(key)r", key=ref))
         else:
             if source == "records" and not (data.get("record_types") or "").strip():
-                err("record_types", "name the record type(s) to count, e.g. deal")
+                err("record_types", _("name the record type(s) to count, e.g. deal"))
             if source == "form" and not (data.get("form_key") or "").strip():
-                err("form_key", "choose the form whose submissions count")
+                err("form_key", _("choose the form whose submissions count"))
             if aggregation in ("distinct", "sum", "avg", "min", "max") and \
                     not (data.get("field") or "").strip():
-                err("field", f"{aggregation} needs the field it is taken over")
+                err("field", _("%(aggregation)s needs the field it is taken over",
+                               aggregation=aggregation))
         window = data.get("window") or "period"
         if window not in dict(WINDOWS):
-            err("window", f"choose one of {', '.join(dict(WINDOWS))}")
+            err("window", _("choose one of %(choices)s", choices=", ".join(dict(WINDOWS))))
         if window == "rolling":
             days = data.get("rolling_days")
             if not isinstance(days, int) or not 1 <= days <= 366:
-                err("rolling_days", "a rolling window needs 1 to 366 days")
+                err("rolling_days", _("a rolling window needs 1 to 366 days"))
         for i, f in enumerate(filters, 1):
             if not (f.get("field") or "").strip():
-                err("filters", f"filter {i}: name the field")
+                err("filters", _("filter %(n)d: name the field", n=i))
             if f.get("op") not in dict(FILTER_OPS):
-                err("filters", f"filter {i}: choose an operator ({', '.join(dict(FILTER_OPS))})")
+                err("filters", _("filter %(n)d: choose an operator (%(ops)s)",
+                                 n=i, ops=", ".join(dict(FILTER_OPS))))
             elif f.get("op") not in ("empty", "not_empty") and (f.get("value") in (None, "")):
-                err("filters", f"filter {i}: give the value to compare with")
+                err("filters", _("filter %(n)d: give the value to compare with", n=i))
     elif kind == "formula":
         try:
             # The metric's own key is "known" here so that using it is reported as a cycle.
@@ -162,24 +168,27 @@ def check(data, filters=(), parts=(), current_key=None):
             err("formula", str(exc))
     elif kind == "composite":
         if not parts:
-            err("parts", "a composite score needs at least one part")
+            err("parts", _("a composite score needs at least one part"))
         total = 0.0
         for i, p in enumerate(parts, 1):
             if p.get("part_key") not in known | {key}:
-                err("parts", f"part {i}: unknown metric {p.get('part_key')!r}")
+                err("parts", _("part %(n)d: unknown metric %(key)r", n=i, key=p.get("part_key")))
             weight = p.get("weight")
             if not isinstance(weight, (int, float)) or weight < 0:
-                err("parts", f"part {i}: the weight must be a number of percent, 0 or more")
+                err("parts", _("part %(n)d: the weight must be a number of percent, 0 or more",
+                               n=i))
             else:
                 total += weight
         if parts and abs(total - 100) > WEIGHT_TOLERANCE:
-            err("parts", f"the weights add up to {total:g}%; they must add up to 100%")
+            err("parts", _("the weights add up to %(total)g%%; they must add up to 100%%",
+                           total=total))
     if not errors:
         deps = _dependencies(dict(data, kind=kind), list(parts), None)
         path = _cycle(key, deps, _graph(current_key or key))
         if path:
             err("formula" if kind == "formula" else "parts" if kind == "composite"
-                else "numerator_key", "this makes a cycle between metrics: " + " -> ".join(path))
+                else "numerator_key",
+                _("this makes a cycle between metrics: %(path)s", path=" -> ".join(path)))
     if errors:
         raise MetricError(errors)
 

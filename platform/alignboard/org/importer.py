@@ -12,6 +12,7 @@ import peewee as pw
 
 from ..db import database
 from .. import tabular
+from ..i18n import say as _
 from .models import Person, Role, Unit, UNIT_KINDS
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,12 @@ def _check_columns(columns, allowed, report):
     unknown = [c for c in columns if c not in allowed]
     if unknown:
         report.error(1, ",".join(unknown),
-                     f"unknown column(s) {', '.join(unknown)}; expected "
-                     f"{', '.join(allowed)}")
+                     _("unknown column(s) %(unknown)s; expected %(allowed)s",
+                       unknown=", ".join(unknown), allowed=", ".join(allowed)))
     missing = [c for c, required in allowed.items() if required and c not in columns]
     if missing:
-        report.error(1, ",".join(missing), f"missing required column(s) {', '.join(missing)}")
+        report.error(1, ",".join(missing), _("missing required column(s) %(missing)s",
+                                                   missing=", ".join(missing)))
     return report.ok
 
 
@@ -69,13 +71,14 @@ def _check_values(row, columns, report):
     for col in columns:
         value = row.get(col, "")
         if col in MAX_LEN and len(value) > MAX_LEN[col]:
-            report.error(row["__row__"], col, f"longer than {MAX_LEN[col]} characters")
+            report.error(row["__row__"], col,
+                         _("longer than %(n)d characters", n=MAX_LEN[col]))
             good = False
         if CONTROL_RE.search(value):
-            report.error(row["__row__"], col, "contains control characters")
+            report.error(row["__row__"], col, _("contains control characters"))
             good = False
         elif col in ONE_LINE_COLUMNS and ("\n" in value or "\t" in value):
-            report.error(row["__row__"], col, "contains a line break or tab")
+            report.error(row["__row__"], col, _("contains a line break or tab"))
             good = False
     return good
 
@@ -110,10 +113,12 @@ def _check_external_ids(rows, existing, report):
             continue
         if ext in first:
             report.error(n, "external_id",
-                         f"duplicate external_id {ext!r} (first on row {first[ext]})")
+                         _("duplicate external_id %(ext)r (first on row %(first)d)",
+                           ext=ext, first=first[ext]))
         elif ext in owners:
             report.error(n, "external_id",
-                         f"external_id {ext!r} already belongs to {owners[ext]!r}")
+                         _("external_id %(ext)r already belongs to %(owner)r",
+                           ext=ext, owner=owners[ext]))
         first.setdefault(ext, n)
 
 
@@ -143,30 +148,33 @@ def import_units(data, filename, dry_run=False):
             continue
         code, name = row["code"], row["name"]
         if not code:
-            report.error(n, "code", "is required")
+            report.error(n, "code", _("is required"))
             continue
         if not name:
-            report.error(n, "name", "is required")
+            report.error(n, "name", _("is required"))
         if code in in_file:
-            report.error(n, "code", f"{code!r} appears twice (first on row {in_file[code]})")
+            report.error(n, "code", _("%(code)r appears twice (first on row %(first)d)",
+                                      code=code, first=in_file[code]))
             continue
         in_file[code] = n
         kind = row.get("kind") or "team"
         if kind not in UNIT_KINDS:
-            report.error(n, "kind", f"{kind!r} is not one of {', '.join(UNIT_KINDS)}")
+            report.error(n, "kind", _("%(kind)r is not one of %(kinds)s",
+                                      kind=kind, kinds=", ".join(UNIT_KINDS)))
         parents[code] = row.get("parent") or None
         leader = row.get("leader")
         if leader and not Person.select().where(Person.login == leader).exists():
-            report.error(n, "leader", f"no person with login {leader!r}")
+            report.error(n, "leader", _("no person with login %(login)r", login=leader))
     for row in rows:
         code, parent = row.get("code"), row.get("parent")
         if code in in_file and parent and parent not in parents:
-            report.error(row["__row__"], "parent", f"no unit with code {parent!r}")
+            report.error(row["__row__"], "parent", _("no unit with code %(code)r", code=parent))
         elif code in in_file:
             loop = _cycle(parents, code)
             if loop:
                 report.error(row["__row__"], "parent",
-                             "units form a cycle: " + " -> ".join(loop + [loop[0]]))
+                             _("units form a cycle: %(loop)s",
+                               loop=" -> ".join(loop + [loop[0]])))
     if not report.ok:
         return report
 
@@ -211,44 +219,49 @@ def import_people(data, filename, dry_run=False):
             continue
         login = row["login"]
         if not login:
-            report.error(n, "login", "is required")
+            report.error(n, "login", _("is required"))
             continue
         if not LOGIN_RE.match(login):
-            report.error(n, "login", f"{login!r} may hold only lower-case letters, digits, "
-                         "dots, dashes and underscores")
+            report.error(n, "login", _("%(login)r may hold only lower-case letters, digits, "
+                                       "dots, dashes and underscores", login=login))
             continue
         if login in in_file:
-            report.error(n, "login", f"duplicate login {login!r} (first on row {in_file[login]})")
+            report.error(n, "login", _("duplicate login %(login)r (first on row %(first)d)",
+                                       login=login, first=in_file[login]))
             continue
         in_file[login] = n
         if not row["name"]:
-            report.error(n, "name", "is required")
+            report.error(n, "name", _("is required"))
         email = row.get("email")
         if email and not EMAIL_RE.match(email):
-            report.error(n, "email", f"{email!r} is not an e-mail address")
+            report.error(n, "email", _("%(email)r is not an e-mail address", email=email))
         if row.get("password") and len(row["password"]) < MIN_PASSWORD:
-            report.error(n, "password", f"shorter than {MIN_PASSWORD} characters")
+            report.error(n, "password",
+                         _("shorter than %(n)d characters", n=MIN_PASSWORD))
         role = row.get("role") or ("rep" if login not in existing else None)
         if role and role not in roles:
-            report.error(n, "role", f"unknown role {role!r}; known: {', '.join(sorted(roles))}")
+            report.error(n, "role", _("unknown role %(role)r; known: %(known)s",
+                                      role=role, known=", ".join(sorted(roles))))
         unit = row.get("unit")
         if unit and unit not in units:
-            report.error(n, "unit", f"no unit with code {unit!r}")
+            report.error(n, "unit", _("no unit with code %(code)r", code=unit))
         for code in filter(None, (c.strip() for c in row.get("leads", "").split(";"))):
             if code not in units:
-                report.error(n, "leads", f"no unit with code {code!r}")
+                report.error(n, "leads", _("no unit with code %(code)r", code=code))
         managers[login] = row.get("manager") or None
     for row in rows:
         login, manager = row.get("login"), row.get("manager")
         if login not in in_file:
             continue
         if manager and manager not in managers:
-            report.error(row["__row__"], "manager", f"manager {manager!r} is not a known login")
+            report.error(row["__row__"], "manager",
+                         _("manager %(login)r is not a known login", login=manager))
             continue
         loop = _cycle(managers, login)
         if loop:
             report.error(row["__row__"], "manager",
-                         "management cycle: " + " -> ".join(loop + [loop[0]]))
+                         _("management cycle: %(loop)s",
+                           loop=" -> ".join(loop + [loop[0]])))
     _check_external_ids([r for r in rows if r.get("login") in in_file], existing, report)
     if not report.ok:
         return report
@@ -263,7 +276,8 @@ def import_people(data, filename, dry_run=False):
         # with another writer) a report error rather than a crash. Nothing was written.
         log.warning("people import rolled back: %s", exc)
         report.created, report.updated = [], []
-        report.error(None, None, f"nothing was imported: the database refused a row ({exc})")
+        report.error(None, None, _("nothing was imported: the database refused a row "
+                                   "(%(reason)s)", reason=exc))
         return report
     log.info("imported people: %d created, %d updated", len(report.created),
              len(report.updated))
