@@ -24,3 +24,17 @@ def test_connections_command_lists_the_last_run(runner, csv_connection):
     result = runner.invoke(main, ["connections"])
     assert "deals" in result.output and "csv" in result.output
     assert "last run succeeded" in result.output and "on demand" in result.output
+
+
+def test_sync_command_refuses_a_connection_already_syncing_without_a_traceback(
+        app, runner, csv_connection):
+    from alignboard.connectors.models import SyncRun
+
+    with app.app_context():
+        live = SyncRun.create(connection=csv_connection.id, trigger="schedule")
+    result = runner.invoke(main, ["sync", "deals"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and result.exc_info[0] is SystemExit
+    assert f"Error: connection 'deals' is already syncing (run {live.id}" in result.output
+    with app.app_context():
+        assert SyncRun.select().count() == 1

@@ -49,8 +49,16 @@ def run_with_progress(connection, trigger="cli", full=False, echo=click.echo):
 @with_appcontext
 def sync_command(connection, full):
     """Sync CONNECTION (id or name) now, with a progress bar."""
+    from .sync import SyncBusy
+
     database.connect(reuse_if_open=True)
-    result = run_with_progress(find(connection), full=full)
+    try:
+        result = run_with_progress(find(connection), full=full)
+    except SyncBusy as exc:
+        # Another run of this connection is live (a worker, the admin, a second shell):
+        # that is an expected refusal, so say it in one line instead of a traceback.
+        raise click.ClickException(f"{exc}; wait for it to finish, or see "
+                                   "'alignboard connections'") from None
     for failure in result.failures.limit(20):
         click.echo(f"  {failure.row_ref or '-'} {failure.external_id or ''}: {failure.reason}",
                    err=True)
