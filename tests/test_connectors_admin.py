@@ -1,5 +1,7 @@
 """Admin pages of connections: generated settings form, masked secrets, mapping with form
 controls, upload, sync now with its run log."""
+import os
+
 from alignboard.connectors import secrets, sync
 from alignboard.connectors.models import Connection, SyncRun
 from alignboard.records.models import Record
@@ -160,6 +162,59 @@ def test_upload_feeds_a_csv_connection(app, client, org, login, csv_connection):
         assert c.settings["path"].endswith(f"connections/{c.id}")
         run = sync.run(c)
         assert run.created == 1 and Record.get().external_id == "U1"
+
+
+def test_upload_keeps_a_chinese_file_name(app, client, org, login, csv_connection):
+    import io
+    login(org.admin)
+    data = {"file": (io.BytesIO("opportunity_id,deal_stage,close_value\n"
+                                "V1,Won,1\nV2,Won,很多\n".encode("gbk")), "客户拜访.csv")}
+    r = client.post(f"/admin/connections/{csv_connection.id}/upload", data=data,
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "客户拜访.csv uploaded" in r.get_data(as_text=True)
+    with app.app_context():
+        c = Connection.get_by_id(csv_connection.id)
+        assert os.listdir(c.settings["path"]) == ["客户拜访.csv"]
+        run = sync.run(c)
+        assert (run.created, run.failed) == (1, 1)
+        assert run.failures.get().row_ref == "客户拜访.csv:3"
+
+
+def test_upload_names_cannot_leave_the_connection_folder(app, client, org, login,
+                                                         csv_connection, tmp_path):
+    import io
+    login(org.admin)
+    for name in ("../../escape.csv", "..\\..\\escape.csv"):
+        client.post(f"/admin/connections/{csv_connection.id}/upload",
+                    data={"file": (io.BytesIO(b"opportunity_id\nX\n"), name)},
+                    content_type="multipart/form-data")
+    folder = tmp_path / "uploads" / "connections" / str(csv_connection.id)
+    assert os.listdir(folder) == ["escape.csv"]
+    assert not (tmp_path / "escape.csv").exists()
+    assert not (tmp_path / "uploads" / "escape.csv").exists()
+    r = client.post(f"/admin/connections/{csv_connection.id}/upload",
+                    data={"file": (io.BytesIO(b"x"), "notes.txt")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "Choose a .csv or .xlsx file." in r.get_data(as_text=True)
+
+
+def test_upload_to_a_connection_that_reads_no_files_is_refused_before_saving(
+        app, client, org, login, shipped, tmp_path):
+    import io
+    login(org.admin)
+    _create_rest(client)
+    with app.app_context():
+        c = Connection.get(Connection.name == "crm api")
+        before = dict(c.settings)
+    r = client.post(f"/admin/connections/{c.id}/upload",
+                    data={"file": (io.BytesIO(b"id\n1\n"), "x.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/{c.id}/edit")
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Connection crm api does not read files; nothing was uploaded." in page
+    assert not (tmp_path / "uploads" / "connections").exists()
+    with app.app_context():
+        assert Connection.get_by_id(c.id).settings == before
 
 
 def test_reps_cannot_open_connections(client, org, login, csv_connection):
