@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 
 from .. import plugins
 from ..admin import SecureView
-from . import forms, registry, secrets, service, sync
+from . import forms, jobs, registry, secrets, service, sync
 from .base import ConnectorError
 from .models import Connection, SyncFailure, SyncRun
 
@@ -219,22 +219,25 @@ class ConnectionsView(SecureView):
     def run(self, connection_id):
         c = self._connection(connection_id)
         full = request.form.get("full") == "1"
-        if request.form.get("mode") == "queue":
-            from .. import tasks
-            tasks.enqueue("connectors.sync", connection_id=c.id, full=full, trigger="admin")
-            flash(_("Sync queued: the worker runs it (alignboard worker)."), "info")
-            return redirect(url_for(".runs", connection_id=c.id))
+        # The sync goes to the worker, never into this request: a slow source would hold a
+        # web worker past gunicorn's timeout, which kills it mid-run. The run exists at once
+        # (queued), and the runs page follows it. In immediate mode (no worker) the task has
+        # already run when queue() returns.
         try:
-            result = sync.run(c, trigger="admin", full=full)
-        except sync.SyncBusy as exc:
+            result = jobs.queue(c, trigger="admin", full=full)
+        except ConnectorError as exc:  # SyncBusy included
             flash(str(exc), "error")
             return redirect(url_for(".runs", connection_id=c.id))
-        level = "success" if result.status == "succeeded" else "error"
-        flash(_("Sync %(status)s: %(c)d created, %(u)d updated, %(n)d unchanged, %(f)d failed.",
-                status=result.status, c=result.created, u=result.updated,
-                n=result.unchanged, f=result.failed) +
-              (" " + result.message if result.message else ""), level)
-        return redirect(url_for(".run_detail", run_id=result.id))
+        if result.status == "queued":
+            flash(_("Sync queued as run %(id)d: the worker (alignboard worker) runs it, and "
+                    "this page follows it.", id=result.id), "info")
+        else:
+            level = "success" if result.status == "succeeded" else "error"
+            flash(_("Sync %(status)s: %(c)d created, %(u)d updated, %(n)d unchanged, "
+                    "%(f)d failed.", status=result.status, c=result.created,
+                    u=result.updated, n=result.unchanged, f=result.failed) +
+                  (" " + result.message if result.message else ""), level)
+        return redirect(url_for(".runs", connection_id=c.id))
 
     @expose("/<int:connection_id>/webhook-secret", methods=["POST"])
     def webhook_secret(self, connection_id):
