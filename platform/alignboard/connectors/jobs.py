@@ -1,4 +1,5 @@
-"""Background jobs of the connectors: a sync on demand and the per-connection schedule."""
+"""Background jobs of the connectors: a sync on demand, the per-connection schedule, and the
+recovery of syncs lost with their worker."""
 import logging
 
 from .. import tasks
@@ -52,15 +53,16 @@ def sync_connection(connection_id, full=False, trigger="schedule", run_id=None):
     try:
         run = sync.run(connection, trigger=trigger, full=full, run_id=run_id)
     except sync.NotQueued as exc:
-        # A duplicate of a task already run: nothing to do.
+        # A duplicate of a task already run (the recovery queues a run again when it waited
+        # too long, and the first task may turn up after all): nothing to do.
         log.info("%s", exc)
         return None
     except sync.SyncBusy as exc:
         log.info("%s", exc)
         if run_id is not None:
             # Another run started in between (say `alignboard sync` in a shell): this one
-            # stays queued and tries again in a minute. Its heartbeat moves: it is not lost,
-            # it waits.
+            # stays queued and tries again in a minute. Its heartbeat moves so that the
+            # recovery does not take it for lost while it waits.
             SyncRun.update(heartbeat_at=sync.utcnow()).where(
                 (SyncRun.id == run_id) & (SyncRun.status == "queued")).execute()
             tasks.enqueue_in(60, "connectors.sync", connection_id=connection_id, full=full,
@@ -71,10 +73,16 @@ def sync_connection(connection_id, full=False, trigger="schedule", run_id=None):
 
 @tasks.schedule("connectors.due", minute="*")
 def enqueue_due():
-    """Every minute: queue a sync for each connection whose interval has passed; return
-    their names."""
+    """Every minute: resume or queue again the runs lost with a worker, then queue a sync
+    for each connection whose interval has passed. Returns the names of the latter."""
     from . import sync
 
+    for run in sync.recover():
+        try:
+            send(run)
+        except Exception:
+            # It stays queued; the recovery sends it again when it has waited too long.
+            log.exception("run %s could not be queued again", run.id)
     names = []
     for connection in sync.due():
         try:

@@ -58,6 +58,10 @@ def _stale_after():
     return timedelta(seconds=float(current_app.config.get("CONNECTOR_STALE_SECONDS", 600)))
 
 
+# A run lost with its worker is resumed at most this often, counting the first run: a source
+# that kills its worker every time (out of memory on one huge page...) must not loop forever.
+MAX_ATTEMPTS = 3
+
 WAITING = "waiting for the worker (alignboard worker)"
 
 
@@ -274,6 +278,84 @@ def run(connection, trigger="manual", full=False, progress=None, run_id=None):
             sync_run.finished_at = utcnow()
             sync_run.save()
     return sync_run
+
+
+def recover(now=None):
+    """Deal with runs lost with their worker; return the queued runs to hand to the worker.
+
+    A "running" run whose heartbeat is older than CONNECTOR_STALE_SECONDS died with its
+    process (huey had already taken its task off the queue, so nothing would run it again):
+    it is marked interrupted and, for a pull connector, a new queued run resumes from the
+    cursor of its last stored batch, so nothing is lost or doubled. A "queued" run no worker
+    started within that time (its task lost, say, with a worker killed before it began) is
+    queued again as it is. Either way at most MAX_ATTEMPTS runs per chain, and every step
+    says so in the run's message.
+    """
+    now = now or utcnow()
+    stale_after = _stale_after()
+    limit = now - stale_after
+    to_send = []
+    candidates = [r.id for r in SyncRun.select(SyncRun.id).where(
+        SyncRun.status.in_(("running", "queued")) & (SyncRun.heartbeat_at <= limit))
+        .order_by(SyncRun.id)]
+    for run_id in candidates:
+        stale = SyncRun.get_or_none(SyncRun.id == run_id)
+        if stale is None:
+            continue
+        with _locked(stale.connection_id):
+            # Read again under the lock: a worker may have started or finished it since.
+            stale = SyncRun.get_or_none(SyncRun.id == run_id)
+            if stale is None or stale.status not in ("running", "queued") or \
+                    stale.heartbeat_at > limit:
+                continue
+            seconds = int(stale_after.total_seconds())
+            if stale.status == "queued":
+                if stale.attempt >= MAX_ATTEMPTS:
+                    stale.status, stale.finished_at = "interrupted", now
+                    stale.message = (f"no worker started it in {MAX_ATTEMPTS} tries of "
+                                     f"{seconds} s each; is 'alignboard worker' running?")
+                else:
+                    stale.attempt += 1
+                    stale.heartbeat_at = now
+                    stale.message = (f"no worker started it within {seconds} s; queued again "
+                                     f"(attempt {stale.attempt} of {MAX_ATTEMPTS})")
+                    to_send.append(stale)
+                stale.save()
+                log.warning("run %s of connection %s: %s", stale.id, stale.connection_id,
+                            stale.message)
+                continue
+            stale.status, stale.finished_at = "interrupted", now
+            said = (f"stopped without finishing (worker killed?): no heartbeat for {seconds} "
+                    f"s since {stale.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC")
+            waiting = SyncRun.select().where((SyncRun.connection == stale.connection_id) &
+                                             (SyncRun.status == "queued")).first()
+            if not _pulls(stale.connection):
+                stale.message = said
+            elif waiting is not None:
+                stale.message = f"{said}; queued run {waiting.id} resumes from the last " \
+                                "stored batch"
+            elif stale.attempt >= MAX_ATTEMPTS:
+                stale.message = (f"{said}; not resumed: this was attempt {stale.attempt} of "
+                                 f"{MAX_ATTEMPTS}. Start a sync by hand to resume from the "
+                                 "last stored batch")
+            else:
+                resume = SyncRun.create(connection=stale.connection_id, trigger=stale.trigger,
+                                        status="queued", message=WAITING, full=False,
+                                        attempt=stale.attempt + 1, resume_of=stale.id)
+                stale.message = (f"{said}; resumed from the last stored batch by run "
+                                 f"{resume.id} (attempt {resume.attempt} of {MAX_ATTEMPTS})")
+                to_send.append(resume)
+            stale.save()
+            log.warning("run %s of connection %s: %s", stale.id, stale.connection_id,
+                        stale.message)
+    return to_send
+
+
+def _pulls(connection):
+    try:
+        return registry.get(connection.connector).kind == "pull"
+    except ConnectorError:  # its plugin is not installed (any more): nothing can resume it
+        return False
 
 
 def preview(connection, mapping, limit=10):
