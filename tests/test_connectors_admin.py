@@ -1,5 +1,7 @@
 """Admin pages of connections: generated settings form, masked secrets, mapping with form
 controls, upload, sync now with its run log."""
+import os
+
 from alignboard.connectors import secrets, sync
 from alignboard.connectors.models import Connection, SyncRun
 from alignboard.records.models import Record
@@ -111,16 +113,21 @@ def test_invalid_mapping_is_explained_and_not_saved(app, client, org, login, csv
 
 
 def test_sync_now_shows_the_run_with_failed_rows(app, client, org, login, csv_connection):
+    # Immediate mode: the queued task runs inside the request, as on an install without a
+    # worker.
+    app.config["HUEY_BACKEND"] = "immediate"
     csv_connection.path.write_text(csv_connection.path.read_text() +
                                    "D9,Rob,GTX,Acme,Won,someday,,1\n")
     login(org.admin)
     r = client.post(f"/admin/connections/{csv_connection.id}/run", data={"mode": "now"},
                     follow_redirects=True)
-    page = r.get_data(as_text=True)
-    assert "succeeded" in page and "4 created" in page and "1 failed" in page
-    assert "&#39;someday&#39; is not a date" in page and "deals.csv:6" in page
-    listing = client.get(f"/admin/connections/{csv_connection.id}/runs").get_data(as_text=True)
+    listing = r.get_data(as_text=True)
+    assert "succeeded" in listing and "4 created" in listing and "1 failed" in listing
     assert "<td>admin</td><td>succeeded</td>" in listing
+    with app.app_context():
+        run = SyncRun.get()
+    page = client.get(f"/admin/connections/runs/{run.id}").get_data(as_text=True)
+    assert "&#39;someday&#39; is not a date" in page and "deals.csv:6" in page
     index = client.get("/admin/connections/").get_data(as_text=True)
     assert "deals" in index and "4/0/0/1" in index
 
@@ -129,6 +136,7 @@ def test_run_pages_refresh_themselves_while_a_run_is_going(app, client, org, log
                                                            csv_connection):
     from alignboard.connectors.models import SyncRun
 
+    app.config["HUEY_BACKEND"] = "immediate"
     login(org.admin)
     client.post(f"/admin/connections/{csv_connection.id}/run", data={"mode": "now"})
     with app.app_context():
@@ -147,6 +155,44 @@ def test_run_pages_refresh_themselves_while_a_run_is_going(app, client, org, log
     assert 'id="auto-refresh"' not in client.get(runs_page).get_data(as_text=True)
 
 
+def test_sync_now_queues_the_run_and_the_worker_runs_that_very_run(
+        app, client, org, login, csv_connection, tmp_path):
+    """Nothing is synced inside the request: the run is queued, shown at once, and the
+    worker's task starts it."""
+    from alignboard import tasks
+
+    app.config.update(HUEY_BACKEND="sqlite", HUEY_SQLITE_PATH=str(tmp_path / "q.db"))
+    login(org.admin)
+    cid = csv_connection.id
+    r = client.post(f"/admin/connections/{cid}/run", data={"mode": "now"})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/{cid}/runs")
+    with app.app_context():
+        queued = SyncRun.get()
+        assert (queued.status, queued.trigger, queued.processed) == ("queued", "admin", 0)
+        assert Record.select().count() == 0
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert f"Sync queued as run {queued.id}" in page
+    assert "<td>admin</td><td>queued</td>" in page and "waiting for the worker" in page
+    assert 'id="auto-refresh"' in page  # the page follows the queued run
+    assert 'id="auto-refresh"' in client.get(
+        f"/admin/connections/runs/{queued.id}").get_data(as_text=True)
+    # A second click does not stack a second run behind the first.
+    again = client.post(f"/admin/connections/{cid}/run", data={"mode": "now"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert f"is already queued (run {queued.id}" in again
+    with app.app_context():
+        huey = tasks.huey_for()
+        assert huey.pending_count() == 1
+        huey.execute(huey.dequeue())  # what `alignboard worker` does
+        run = SyncRun.get()  # still the one run: the task started the queued row
+        assert (run.id, run.status, run.created, run.message) == (queued.id, "succeeded",
+                                                                  4, run.message)
+        assert "waiting for the worker" not in run.message
+        huey.storage.flush_all()
+    assert 'id="auto-refresh"' not in client.get(
+        f"/admin/connections/{cid}/runs").get_data(as_text=True)
+
+
 def test_upload_feeds_a_csv_connection(app, client, org, login, csv_connection):
     import io
     login(org.admin)
@@ -160,6 +206,59 @@ def test_upload_feeds_a_csv_connection(app, client, org, login, csv_connection):
         assert c.settings["path"].endswith(f"connections/{c.id}")
         run = sync.run(c)
         assert run.created == 1 and Record.get().external_id == "U1"
+
+
+def test_upload_keeps_a_chinese_file_name(app, client, org, login, csv_connection):
+    import io
+    login(org.admin)
+    data = {"file": (io.BytesIO("opportunity_id,deal_stage,close_value\n"
+                                "V1,Won,1\nV2,Won,很多\n".encode("gbk")), "客户拜访.csv")}
+    r = client.post(f"/admin/connections/{csv_connection.id}/upload", data=data,
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "客户拜访.csv uploaded" in r.get_data(as_text=True)
+    with app.app_context():
+        c = Connection.get_by_id(csv_connection.id)
+        assert os.listdir(c.settings["path"]) == ["客户拜访.csv"]
+        run = sync.run(c)
+        assert (run.created, run.failed) == (1, 1)
+        assert run.failures.get().row_ref == "客户拜访.csv:3"
+
+
+def test_upload_names_cannot_leave_the_connection_folder(app, client, org, login,
+                                                         csv_connection, tmp_path):
+    import io
+    login(org.admin)
+    for name in ("../../escape.csv", "..\\..\\escape.csv"):
+        client.post(f"/admin/connections/{csv_connection.id}/upload",
+                    data={"file": (io.BytesIO(b"opportunity_id\nX\n"), name)},
+                    content_type="multipart/form-data")
+    folder = tmp_path / "uploads" / "connections" / str(csv_connection.id)
+    assert os.listdir(folder) == ["escape.csv"]
+    assert not (tmp_path / "escape.csv").exists()
+    assert not (tmp_path / "uploads" / "escape.csv").exists()
+    r = client.post(f"/admin/connections/{csv_connection.id}/upload",
+                    data={"file": (io.BytesIO(b"x"), "notes.txt")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "Choose a .csv or .xlsx file." in r.get_data(as_text=True)
+
+
+def test_upload_to_a_connection_that_reads_no_files_is_refused_before_saving(
+        app, client, org, login, shipped, tmp_path):
+    import io
+    login(org.admin)
+    _create_rest(client)
+    with app.app_context():
+        c = Connection.get(Connection.name == "crm api")
+        before = dict(c.settings)
+    r = client.post(f"/admin/connections/{c.id}/upload",
+                    data={"file": (io.BytesIO(b"id\n1\n"), "x.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/{c.id}/edit")
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Connection crm api does not read files; nothing was uploaded." in page
+    assert not (tmp_path / "uploads" / "connections").exists()
+    with app.app_context():
+        assert Connection.get_by_id(c.id).settings == before
 
 
 def test_reps_cannot_open_connections(client, org, login, csv_connection):
@@ -194,6 +293,7 @@ def test_mapping_preview_shows_mapped_rows_and_errors_without_storing(
 
 def test_deleting_a_connection_needs_its_name_and_keeps_its_records(
         app, client, org, login, csv_connection):
+    app.config["HUEY_BACKEND"] = "immediate"
     login(org.admin)
     cid = csv_connection.id
     client.post(f"/admin/connections/{cid}/run", data={"mode": "now"})

@@ -50,6 +50,30 @@ def test_queued_sync_runs_through_the_task_queue(app, client, org, auth, csv_con
         assert SyncRun.get().trigger == "api"
 
 
+def test_queue_via_the_api_answers_the_queued_run_and_refuses_a_second(
+        app, client, org, auth, csv_connection, tmp_path):
+    app.config.update(HUEY_BACKEND="sqlite", HUEY_SQLITE_PATH=str(tmp_path / "q.db"))
+    h = auth(org.hr)
+    r = client.post(f"/api/v1/connections/{csv_connection.id}/sync", headers=h)
+    assert r.status_code == 202
+    with app.app_context():
+        run = SyncRun.get()
+    assert r.get_json() == {"queued": True, "connection_id": csv_connection.id,
+                            "run_id": run.id}
+    runs = client.get(f"/api/v1/connections/{csv_connection.id}/runs", headers=h).get_json()
+    assert (runs[0]["status"], runs[0]["attempt"], runs[0]["resume_of"]) == ("queued", 1, None)
+    again = client.post(f"/api/v1/connections/{csv_connection.id}/sync", headers=h)
+    assert again.status_code == 409 and "already queued" in again.get_json()["message"]
+    with app.app_context():
+        from alignboard import tasks
+        tasks.huey_for().storage.flush_all()
+
+
+def _syncs(huey):
+    """The queued sync tasks (storing records also queues tasks of other areas)."""
+    return [t for t in huey.pending() if t.args[0] == "connectors.sync"]
+
+
 def test_reps_and_managers_are_refused(client, org, auth, csv_connection):
     for who in (org.rob, org.mia):
         assert client.get("/api/v1/connections/", headers=auth(who)).status_code == 403

@@ -44,8 +44,13 @@ def test_admin_creates_maps_and_syncs_a_csv_connection(app, org, shipped, served
     page.fill("input[name='c-0-1-value']", "50000")
     page.click("#mapping-form button.btn-primary")
     assert "Mapping saved" in page.content()
+    # No worker runs in this test: in immediate mode the queued sync runs at once.
+    app.config["HUEY_BACKEND"] = "immediate"
     page.goto(served + "/admin/connections/")
     page.click("button[value=now]")
+    # "Sync now" lands on the connection's runs; the newest run's page lists failed rows.
+    assert "<td>admin</td><td>succeeded</td>" in page.content()
+    page.click("#runs tbody tr:first-child a")
     assert page.inner_text("#run-status") == "succeeded"
     assert "'x' is not a number" in page.inner_text("#failures")
     page.close()

@@ -22,6 +22,22 @@ def test_numbers_accept_thousand_separators_and_refuse_words():
         convert("n/a", {"convert": "number"})
 
 
+@pytest.mark.parametrize("value", ["NaN", "nan", "inf", "-Infinity", "1e999",
+                                   float("nan"), float("inf"), float("-inf"), 10 ** 400])
+def test_numbers_refuse_nan_and_infinity(value):
+    with pytest.raises(RowError, match="is not a finite number"):
+        convert(value, {"convert": "number"})
+    with pytest.raises(RowError, match="is not a finite number"):
+        convert(value, {"convert": "integer"})
+
+
+def test_a_json_nan_left_as_text_is_refused():
+    with pytest.raises(RowError, match="nan is not a finite number"):
+        convert(float("nan"), {"convert": "text"})
+    assert convert("NaN", {"convert": "text"}) == "NaN"  # the word itself is just text
+    assert convert(1.5, {"convert": "text"}) == 1.5
+
+
 def test_dates_with_formats_and_epochs():
     assert convert("31/12/2017", {"convert": "date", "formats": ["%Y-%m-%d", "%d/%m/%Y"]}) \
         == "2017-12-31"

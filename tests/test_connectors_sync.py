@@ -250,3 +250,30 @@ def test_numeric_external_ids_from_json_resync_without_errors(app, org, shipped)
         first, second = sync.run(c), sync.run(c)
         assert (first.created, second.unchanged, second.failed) == (2, 2, 0)
         assert sorted(r.external_id for r in Record.select()) == ["7", "8"]
+
+
+def test_nan_and_infinity_are_row_errors_and_a_resync_changes_nothing(app, org, shipped,
+                                                                      tmp_path):
+    path = tmp_path / "amounts.csv"
+    path.write_text("id,amount\nA,NaN\nB,inf\nC,-Infinity\nD,12\n")
+    mapping = {"external_id": "id", "type": "deal",
+               "fields": [{"source": "amount", "target": "amount", "convert": "number"}]}
+    with app.app_context():
+        cid = service.create("amounts", "csv", {"path": str(path)}, mapping).id
+    seen = []
+    events.subscribe("record.changed", seen.append)
+    try:
+        first = _run(app, cid)
+        again = _run(app, cid, full=True)
+    finally:
+        events.unsubscribe("record.changed", seen.append)
+    assert (first.created, first.failed) == (1, 3)
+    assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 1, 3)
+    assert seen == []
+    with app.app_context():
+        assert [r.external_id for r in Record.select()] == ["D"]
+        assert RecordVersion.select().count() == 0  # history is written only on a change
+        reasons = sorted(f.reason for f in SyncFailure.select().where(SyncFailure.run == first.id))
+        assert reasons == ["amount: '-Infinity' is not a finite number",
+                           "amount: 'NaN' is not a finite number",
+                           "amount: 'inf' is not a finite number"]

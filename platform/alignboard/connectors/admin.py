@@ -2,16 +2,18 @@
 form controls, upload, run now, run log with failed rows) and the installed plugins."""
 import logging
 import os
+import re
+import unicodedata
+from datetime import datetime, timezone
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import ValidationError
-from werkzeug.utils import secure_filename
 
 from .. import plugins
 from ..admin import SecureView
-from . import forms, registry, secrets, service, sync
+from . import forms, jobs, registry, secrets, service, sync
 from .base import ConnectorError
 from .models import Connection, SyncFailure, SyncRun
 
@@ -33,6 +35,30 @@ def _flatten(messages, prefix=""):
     else:
         out.append(f"{prefix.rstrip('.')}: {messages}" if prefix else str(messages))
     return out
+
+
+UPLOAD_EXTENSIONS = (".csv", ".xlsx")
+
+
+def stored_name(filename):
+    """The name an uploaded file is stored under, or None when it is not .csv/.xlsx.
+
+    werkzeug's ``secure_filename`` keeps ASCII only, so ``客户拜访.csv`` would become
+    ``csv`` and lose its extension. Here the extension comes from the original name, and
+    the stem keeps letters and digits of any script (the name shows up in failed rows,
+    "客户拜访.csv:17: ...", so it should stay readable) plus "-", "_" and ".". Path
+    separators, leading dots and control characters cannot survive, so the file always
+    lands inside the connection's folder.
+    """
+    base = unicodedata.normalize("NFC", filename.replace("\\", "/").rsplit("/", 1)[-1])
+    stem, ext = os.path.splitext(base)
+    ext = ext.lower()
+    if ext not in UPLOAD_EXTENSIONS:
+        return None
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._")[:120]
+    if not stem:
+        stem = "upload-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return stem + ext
 
 
 class ConnectionsView(SecureView):
@@ -168,9 +194,16 @@ class ConnectionsView(SecureView):
     @expose("/<int:connection_id>/upload", methods=["POST"])
     def upload(self, connection_id):
         c = self._connection(connection_id)
+        cls = registry.available().get(c.connector)
+        if cls is None or not getattr(cls, "accepts_upload", False):
+            # Checked before anything is written: a connector that does not read files has
+            # no "path" setting, so the upload would only leave a stray file behind.
+            flash(_("Connection %(name)s does not read files; nothing was uploaded.",
+                    name=c.name), "error")
+            return redirect(url_for(".edit", connection_id=c.id))
         upload = request.files.get("file")
-        name = secure_filename(upload.filename) if upload and upload.filename else ""
-        if not name or not name.lower().endswith((".csv", ".xlsx")):
+        name = stored_name(upload.filename) if upload and upload.filename else None
+        if name is None:
             flash(_("Choose a .csv or .xlsx file."), "error")
             return redirect(url_for(".edit", connection_id=c.id))
         folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "connections", str(c.id))
@@ -186,22 +219,25 @@ class ConnectionsView(SecureView):
     def run(self, connection_id):
         c = self._connection(connection_id)
         full = request.form.get("full") == "1"
-        if request.form.get("mode") == "queue":
-            from .. import tasks
-            tasks.enqueue("connectors.sync", connection_id=c.id, full=full, trigger="admin")
-            flash(_("Sync queued: the worker runs it (alignboard worker)."), "info")
-            return redirect(url_for(".runs", connection_id=c.id))
+        # The sync goes to the worker, never into this request: a slow source would hold a
+        # web worker past gunicorn's timeout, which kills it mid-run. The run exists at once
+        # (queued), and the runs page follows it. In immediate mode (no worker) the task has
+        # already run when queue() returns.
         try:
-            result = sync.run(c, trigger="admin", full=full)
-        except sync.SyncBusy as exc:
+            result = jobs.queue(c, trigger="admin", full=full)
+        except ConnectorError as exc:  # SyncBusy included
             flash(str(exc), "error")
             return redirect(url_for(".runs", connection_id=c.id))
-        level = "success" if result.status == "succeeded" else "error"
-        flash(_("Sync %(status)s: %(c)d created, %(u)d updated, %(n)d unchanged, %(f)d failed.",
-                status=result.status, c=result.created, u=result.updated,
-                n=result.unchanged, f=result.failed) +
-              (" " + result.message if result.message else ""), level)
-        return redirect(url_for(".run_detail", run_id=result.id))
+        if result.status == "queued":
+            flash(_("Sync queued as run %(id)d: the worker (alignboard worker) runs it, and "
+                    "this page follows it.", id=result.id), "info")
+        else:
+            level = "success" if result.status == "succeeded" else "error"
+            flash(_("Sync %(status)s: %(c)d created, %(u)d updated, %(n)d unchanged, "
+                    "%(f)d failed.", status=result.status, c=result.created,
+                    u=result.updated, n=result.unchanged, f=result.failed) +
+                  (" " + result.message if result.message else ""), level)
+        return redirect(url_for(".runs", connection_id=c.id))
 
     @expose("/<int:connection_id>/webhook-secret", methods=["POST"])
     def webhook_secret(self, connection_id):

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields
 
 from ..api import PAGINATE, configure_required, fail, page
-from . import registry, secrets, service, sync
+from . import jobs, registry, secrets, service, sync
 from .base import ConnectorError
 from .models import Connection, SyncFailure, SyncRun
 
@@ -54,6 +54,8 @@ class RunSchema(Schema):
     unchanged = fields.Integer()
     failed = fields.Integer()
     message = fields.String()
+    attempt = fields.Integer()
+    resume_of = fields.Integer(allow_none=True)
 
 
 class FailureSchema(Schema):
@@ -157,9 +159,8 @@ class ConnectionItem(MethodView):
 @configure_required
 @bp.arguments(SyncArgs, location="query")
 def start_sync(args, connection_id):
-    """Start a sync: queued for the worker, or run now with ``wait=true``."""
-    from .. import tasks
-
+    """Start a sync: queued for the worker (the answer names the queued run), or run now
+    with ``wait=true``."""
     c = _get(connection_id)
     if args["wait"]:
         try:
@@ -167,8 +168,11 @@ def start_sync(args, connection_id):
         except sync.SyncBusy as exc:
             fail(409, str(exc))
         return RunSchema().dump(run), 200
-    tasks.enqueue("connectors.sync", connection_id=c.id, full=args["full"], trigger="api")
-    return {"queued": True, "connection_id": c.id}, 202
+    try:
+        run = jobs.queue(c, trigger="api", full=args["full"])
+    except ConnectorError as exc:  # SyncBusy: a run is live or already queued
+        fail(409, str(exc))
+    return {"queued": True, "connection_id": c.id, "run_id": run.id}, 202
 
 
 @bp.route("/connections/<int:connection_id>/runs")

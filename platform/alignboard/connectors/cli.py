@@ -1,4 +1,7 @@
 """``alignboard connections`` and ``alignboard sync``: list connections, run a sync now."""
+import sys
+import time
+
 import click
 from flask.cli import with_appcontext
 
@@ -16,27 +19,64 @@ def find(ref):
     return connection
 
 
+# Seconds between two count lines when the total is unknown and the output is not a
+# terminal (a log file, cron mail): often enough to see the sync move, not one line a batch.
+PROGRESS_EVERY = 2.0
+
+
+def _is_terminal():
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def run_with_progress(connection, trigger="cli", full=False, echo=click.echo):
-    """Run a sync showing a progress bar; return the run."""
+    """Run a sync showing its progress; return the run.
+
+    With a total (csv, salesforce) a progress bar; without one (rest, dingtalk page until
+    the source says there is no more) a running count of the rows read, rewritten in place
+    on a terminal, or a line every PROGRESS_EVERY seconds otherwise.
+    """
     from . import sync
 
     bar, shown = None, [0]
+    tty = _is_terminal()
+    counter = {"last": None, "open_line": False}
+
+    def count(run):
+        line = (f"syncing {connection.name}: {run.processed} rows read ({run.created} "
+                f"created, {run.updated} updated, {run.unchanged} unchanged, {run.failed} "
+                f"failed)")
+        if tty:
+            echo("\r" + line, nl=False)
+            counter["open_line"] = True
+            return
+        now = time.monotonic()
+        if counter["last"] is None or now - counter["last"] >= PROGRESS_EVERY:
+            echo(line)
+            counter["last"] = now
 
     def progress(run):
         nonlocal bar
         if bar is None and run.total:
+            if counter["open_line"]:
+                echo("")
+                counter["open_line"] = False
             bar = click.progressbar(length=run.total, label=f"syncing {connection.name}",
                                     show_pos=True, show_percent=True)
             bar.__enter__()
         if bar is not None:
             bar.update(run.processed - shown[0])
             shown[0] = run.processed
+        else:
+            count(run)
 
     try:
         result = sync.run(connection, trigger=trigger, full=full, progress=progress)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+        if counter["open_line"]:
+            echo("")
     echo(f"{connection.name}: {result.status}: {result.created} created, {result.updated} "
          f"updated, {result.unchanged} unchanged, {result.failed} failed"
          + (f" ({result.message})" if result.message else ""))
@@ -49,8 +89,16 @@ def run_with_progress(connection, trigger="cli", full=False, echo=click.echo):
 @with_appcontext
 def sync_command(connection, full):
     """Sync CONNECTION (id or name) now, with a progress bar."""
+    from .sync import SyncBusy
+
     database.connect(reuse_if_open=True)
-    result = run_with_progress(find(connection), full=full)
+    try:
+        result = run_with_progress(find(connection), full=full)
+    except SyncBusy as exc:
+        # Another run of this connection is live (a worker, the admin, a second shell):
+        # that is an expected refusal, so say it in one line instead of a traceback.
+        raise click.ClickException(f"{exc}; wait for it to finish, or see "
+                                   "'alignboard connections'") from None
     for failure in result.failures.limit(20):
         click.echo(f"  {failure.row_ref or '-'} {failure.external_id or ''}: {failure.reason}",
                    err=True)

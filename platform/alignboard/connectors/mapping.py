@@ -160,13 +160,21 @@ def _naive_utc(dt):
 def parse_number(value):
     if isinstance(value, bool):
         raise RowError(f"{value!r} is not a number")
-    if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+    text = value if isinstance(value, (int, float)) else \
+        str(value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         raise RowError(f"{value!r} is not a number") from None
+    except OverflowError:  # an integer too large for a float
+        raise RowError(f"{value!r} is not a finite number") from None
+    if not math.isfinite(number):
+        # float() reads "NaN", "inf" and "1e999"; exports and JSON sources do send them.
+        # NaN never equals itself, so a stored NaN would make every re-sync count the row
+        # as changed (a new history version and a record.changed event each time), and an
+        # infinity would swamp every sum it enters: refuse the row instead.
+        raise RowError(f"{value!r} is not a finite number")
+    return number
 
 
 def convert(value, rule):
@@ -203,6 +211,10 @@ def convert(value, rule):
         if text in FALSE:
             return False
         raise RowError(f"{value!r} is not yes/no")
+    if isinstance(value, float) and not math.isfinite(value) and how == "text":
+        # A JSON NaN or Infinity literal left as text: refused for the same reasons as in
+        # parse_number (it would count as changed on every re-sync).
+        raise RowError(f"{value!r} is not a finite number")
     if isinstance(value, (dict, list, bool, int, float)) and how == "text":
         return value
     text = _text(value)

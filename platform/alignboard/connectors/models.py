@@ -3,7 +3,9 @@ import peewee as pw
 
 from ..db import BaseModel, JSONField, utcnow
 
-RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
+# "queued": created when a sync is handed to the worker, so the admin sees it at once and the
+# worker's task runs that very row; the task turns it "running" when it starts.
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "interrupted")
 
 
 class Connection(BaseModel):
@@ -50,6 +52,13 @@ class SyncRun(BaseModel):
     failed = pw.IntegerField(default=0)
     message = pw.TextField(default="")
     cursor_start = JSONField(null=True)
+    # A run lost with its worker is resumed by a new run: ``resume_of`` is the id of the run
+    # it continues, ``attempt`` its place in that chain (1 for a run nobody resumed).
+    attempt = pw.IntegerField(default=1)
+    resume_of = pw.IntegerField(null=True)
+    # Read the source from the start (ignoring the cursor): kept so that a queued run lost
+    # with its worker is queued again the way it was asked for.
+    full = pw.BooleanField(default=False)
 
     def __str__(self):
         return f"run {self.id} of {self.connection.name}: {self.status}"

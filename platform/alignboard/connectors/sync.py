@@ -7,6 +7,7 @@ whole batch: the next run resumes from that cursor, and since records are upsert
 a savepoint: one bad row is recorded with its reason and never aborts the run.
 """
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
@@ -57,31 +58,95 @@ def _stale_after():
     return timedelta(seconds=float(current_app.config.get("CONNECTOR_STALE_SECONDS", 600)))
 
 
-def _claim(connection, trigger):
-    """Start a run unless one is live; runs whose heartbeat stopped are marked interrupted."""
-    # Two workers may pick the same connection at once: serialise the check. SQLite takes
-    # its write lock at BEGIN IMMEDIATE; PostgreSQL locks the connection's row.
+# A run lost with its worker is resumed at most this often, counting the first run: a source
+# that kills its worker every time (out of memory on one huge page...) must not loop forever.
+MAX_ATTEMPTS = 3
+
+WAITING = "waiting for the worker (alignboard worker)"
+
+
+class NotQueued(ConnectorError):
+    """The queued run a task was given has already been started, or is gone."""
+
+
+@contextmanager
+def _locked(connection_id):
+    """A transaction that holds the connection's lock: claims and queueing of the same
+    connection in two processes happen one after the other."""
+    # SQLite takes its write lock at BEGIN IMMEDIATE; PostgreSQL locks the connection's row.
     sqlite = dialect() == "sqlite"
     with (database.atomic("IMMEDIATE") if sqlite else database.atomic()):
         if not sqlite:
-            Connection.select(Connection.id).where(Connection.id == connection.id) \
+            Connection.select(Connection.id).where(Connection.id == connection_id) \
                 .for_update().execute()
-        running = list(SyncRun.select().where((SyncRun.connection == connection) &
-                                              (SyncRun.status == "running")))
-        for other in running:
-            if utcnow() - other.heartbeat_at >= _stale_after():
-                other.status, other.finished_at = "interrupted", utcnow()
-                other.message = ("stopped without finishing (process killed?); the next run "
-                                 "resumed from the last stored batch")
-                other.save()
-            else:
-                raise SyncBusy(f"connection {connection.name!r} is already syncing (run "
-                               f"{other.id} started {other.started_at:%Y-%m-%d %H:%M} UTC)")
+        yield
+
+
+def _check_running(connection, exclude=None):
+    """Raise SyncBusy if a run of ``connection`` is live; mark runs whose heartbeat stopped
+    as interrupted on the way."""
+    running = SyncRun.select().where((SyncRun.connection == connection) &
+                                     (SyncRun.status == "running"))
+    if exclude is not None:
+        running = running.where(SyncRun.id != exclude)
+    for other in running:
+        if utcnow() - other.heartbeat_at >= _stale_after():
+            other.status, other.finished_at = "interrupted", utcnow()
+            other.message = ("stopped without finishing (process killed?); the next run "
+                             "resumed from the last stored batch")
+            other.save()
+        else:
+            raise SyncBusy(f"connection {connection.name!r} is already syncing (run "
+                           f"{other.id} started {other.started_at:%Y-%m-%d %H:%M} UTC)")
+
+
+def create_queued(connection, trigger, full=False, attempt=1, resume_of=None):
+    """A run in the state "queued", for a sync about to be handed to the worker.
+
+    Refused (SyncBusy) while another run of the connection is live or already queued: a
+    second click on "Sync now" must not stack a second run behind the first.
+    """
+    with _locked(connection.id):
+        _check_running(connection)
+        waiting = SyncRun.select().where((SyncRun.connection == connection) &
+                                         (SyncRun.status == "queued")).first()
+        if waiting is not None:
+            raise SyncBusy(f"connection {connection.name!r} is already queued (run "
+                           f"{waiting.id}, waiting since {waiting.started_at:%Y-%m-%d %H:%M} "
+                           "UTC)")
+        return SyncRun.create(connection=connection, trigger=trigger, status="queued",
+                              message=WAITING, full=bool(full), attempt=attempt,
+                              resume_of=resume_of)
+
+
+def _claim(connection, trigger, run_id=None):
+    """Start a run unless one is live; runs whose heartbeat stopped are marked interrupted.
+
+    With ``run_id`` the queued run of that id is the one started (NotQueued when a worker
+    already started it or it was given up); otherwise a new run is created.
+    """
+    # Two workers may pick the same connection at once: serialise the check.
+    with _locked(connection.id):
+        mine = None
+        if run_id is not None:
+            mine = SyncRun.get_or_none((SyncRun.id == run_id) &
+                                       (SyncRun.connection == connection))
+            if mine is None or mine.status != "queued":
+                raise NotQueued(f"run {run_id} is {mine.status if mine else 'gone'}, not "
+                                "queued; nothing to do")
+        _check_running(connection, exclude=run_id)
         connection.last_run_at = utcnow()
         Connection.update(last_run_at=connection.last_run_at).where(
             Connection.id == connection.id).execute()
-        return SyncRun.create(connection=connection, trigger=trigger,
-                              cursor_start=connection.cursor)
+        if mine is None:
+            return SyncRun.create(connection=connection, trigger=trigger,
+                                  cursor_start=connection.cursor)
+        # The time it waited in the queue is not part of the run: it starts now, and its
+        # heartbeat too, or a long wait would make it look stale at once.
+        mine.status, mine.message, mine.cursor_start = "running", "", connection.cursor
+        mine.started_at = mine.heartbeat_at = utcnow()
+        mine.save()
+        return mine
 
 
 class _Storer:
@@ -154,15 +219,17 @@ class _Storer:
                 f" by {self.mapping.owner['match']}: {names}{more}")
 
 
-def run(connection, trigger="manual", full=False, progress=None):
+def run(connection, trigger="manual", full=False, progress=None, run_id=None):
     """Pull ``connection`` from its cursor (from the start when ``full``); return the run.
+
+    ``run_id`` names a queued run (see ``create_queued``) to start instead of a new one.
 
     ``progress(run)`` is called after each stored batch. Errors of the source end the run
     as failed with the reason; the records and cursor of batches already stored stay.
     """
     if isinstance(connection, int):
         connection = Connection.get_by_id(connection)
-    sync_run = _claim(connection, trigger)
+    sync_run = _claim(connection, trigger, run_id)
     storer = None
     try:
         connector = connector_for(connection)
@@ -211,6 +278,84 @@ def run(connection, trigger="manual", full=False, progress=None):
             sync_run.finished_at = utcnow()
             sync_run.save()
     return sync_run
+
+
+def recover(now=None):
+    """Deal with runs lost with their worker; return the queued runs to hand to the worker.
+
+    A "running" run whose heartbeat is older than CONNECTOR_STALE_SECONDS died with its
+    process (huey had already taken its task off the queue, so nothing would run it again):
+    it is marked interrupted and, for a pull connector, a new queued run resumes from the
+    cursor of its last stored batch, so nothing is lost or doubled. A "queued" run no worker
+    started within that time (its task lost, say, with a worker killed before it began) is
+    queued again as it is. Either way at most MAX_ATTEMPTS runs per chain, and every step
+    says so in the run's message.
+    """
+    now = now or utcnow()
+    stale_after = _stale_after()
+    limit = now - stale_after
+    to_send = []
+    candidates = [r.id for r in SyncRun.select(SyncRun.id).where(
+        SyncRun.status.in_(("running", "queued")) & (SyncRun.heartbeat_at <= limit))
+        .order_by(SyncRun.id)]
+    for run_id in candidates:
+        stale = SyncRun.get_or_none(SyncRun.id == run_id)
+        if stale is None:
+            continue
+        with _locked(stale.connection_id):
+            # Read again under the lock: a worker may have started or finished it since.
+            stale = SyncRun.get_or_none(SyncRun.id == run_id)
+            if stale is None or stale.status not in ("running", "queued") or \
+                    stale.heartbeat_at > limit:
+                continue
+            seconds = int(stale_after.total_seconds())
+            if stale.status == "queued":
+                if stale.attempt >= MAX_ATTEMPTS:
+                    stale.status, stale.finished_at = "interrupted", now
+                    stale.message = (f"no worker started it in {MAX_ATTEMPTS} tries of "
+                                     f"{seconds} s each; is 'alignboard worker' running?")
+                else:
+                    stale.attempt += 1
+                    stale.heartbeat_at = now
+                    stale.message = (f"no worker started it within {seconds} s; queued again "
+                                     f"(attempt {stale.attempt} of {MAX_ATTEMPTS})")
+                    to_send.append(stale)
+                stale.save()
+                log.warning("run %s of connection %s: %s", stale.id, stale.connection_id,
+                            stale.message)
+                continue
+            stale.status, stale.finished_at = "interrupted", now
+            said = (f"stopped without finishing (worker killed?): no heartbeat for {seconds} "
+                    f"s since {stale.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC")
+            waiting = SyncRun.select().where((SyncRun.connection == stale.connection_id) &
+                                             (SyncRun.status == "queued")).first()
+            if not _pulls(stale.connection):
+                stale.message = said
+            elif waiting is not None:
+                stale.message = f"{said}; queued run {waiting.id} resumes from the last " \
+                                "stored batch"
+            elif stale.attempt >= MAX_ATTEMPTS:
+                stale.message = (f"{said}; not resumed: this was attempt {stale.attempt} of "
+                                 f"{MAX_ATTEMPTS}. Start a sync by hand to resume from the "
+                                 "last stored batch")
+            else:
+                resume = SyncRun.create(connection=stale.connection_id, trigger=stale.trigger,
+                                        status="queued", message=WAITING, full=False,
+                                        attempt=stale.attempt + 1, resume_of=stale.id)
+                stale.message = (f"{said}; resumed from the last stored batch by run "
+                                 f"{resume.id} (attempt {resume.attempt} of {MAX_ATTEMPTS})")
+                to_send.append(resume)
+            stale.save()
+            log.warning("run %s of connection %s: %s", stale.id, stale.connection_id,
+                        stale.message)
+    return to_send
+
+
+def _pulls(connection):
+    try:
+        return registry.get(connection.connector).kind == "pull"
+    except ConnectorError:  # its plugin is not installed (any more): nothing can resume it
+        return False
 
 
 def preview(connection, mapping, limit=10):
