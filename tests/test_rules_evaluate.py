@@ -252,3 +252,28 @@ def test_form_streak_counts_per_person_and_fires_once_for_three_short_weekly_vis
         rob = f"person:{org.rob.id}"
         assert visit(3, 11) == [(rob, 2)]
         assert visit(4, 12) == [(rob, 2)]  # streak 3, still the same episode
+
+
+def test_count_rule_skips_records_without_a_group_value_and_counts_per_owner(app, org,
+                                                                             make_rule):
+    def count_rule(key, group_by):
+        make_rule({"key": key, "name": key,
+                   "trigger": {"type": "count", "event": "record.created",
+                               "record_type": "communication", "group_by": group_by,
+                               "threshold": 2},
+                   "actions": [{"channel": "inbox", "to": ["subject"]}]})
+
+    count_rule("second-on-opportunity", "opportunity_id")
+    count_rule("second-by-owner", "owner")
+    with app.app_context():
+        store.upsert(2, "nobody", "communication", {"opportunity_id": "OPP-1"})
+        for i, fields in enumerate([{}, {"opportunity_id": ""}, {"opportunity_id": "OPP-1"}]):
+            store.upsert(2, f"c{i}", "communication", fields, owner=org.rob)
+        store.upsert(2, "rae", "communication", {"opportunity_id": "OPP-2"}, owner=org.rae)
+        worker.process_events()
+        # A communication without an opportunity or an owner counts in no group: ordinary
+        # data, no problem logged for it.
+        assert [p.message for p in RuleProblem.select()] == []
+        got = {(f.rule.key, f.subject_key, f.facts["count"]) for f in RuleFiring.select()}
+    assert got == {("second-on-opportunity", "communication:opportunity_id=OPP-1", 2),
+                   ("second-by-owner", f"person:{org.rob.id}", 2)}
