@@ -1,6 +1,6 @@
 """Backtest of the demo rule "no new customer for 14 days" over the real CRM sample."""
 import json
-from datetime import date
+from datetime import date, datetime
 
 from fixtures.rules import NO_NEW_CUSTOMER
 
@@ -66,3 +66,102 @@ def test_backtest_cli_refuses_bad_input(runner, app, org):
     r = runner.invoke(args=["rules", "backtest", "nope", "--from", "2017-01-01", "--to",
                             "2017-01-02"])
     assert r.exit_code != 0 and "no rule 'nope'" in r.output
+
+
+WON = {"key": "deal-won", "name": "Deal won",
+       "trigger": {"type": "event", "event": "record.created", "record_type": "deal",
+                   "where": {"stage": "won"}},
+       "actions": [{"channel": "inbox", "to": ["subject"], "title": "Won"}]}
+THIRD_CALL = {"key": "third-call", "name": "Third call on one opportunity",
+              "trigger": {"type": "count", "event": "record.created",
+                          "record_type": "communication", "group_by": "opportunity_id",
+                          "threshold": 3},
+              "actions": [{"channel": "inbox", "to": ["subject"], "title": "Update it"}]}
+
+
+def test_records_synced_today_replay_on_the_dates_they_occurred(app, crm_reps, make_rule):
+    from alignboard.org import periods
+    from alignboard.records.models import Record
+
+    rule = make_rule(WON)  # the CRM deals were all stored today, dated 2016-2017
+    with app.app_context():
+        won_2017 = sorted(r.occurred_at.date().isoformat() for r in Record.select().where(
+            Record.type == "deal") if r.fields["stage"] == "won"
+            and r.occurred_at.year == 2017)
+        firings, problems = backtest(rule, date(2017, 1, 1), date(2017, 12, 31))
+        today = periods.today()
+        assert backtest(rule, today, today) == ([], [])
+    assert len(won_2017) > 20 and problems == []
+    assert [f["at"][:10] for f in firings] == won_2017
+    assert {f["subject"] for f in firings} == {"wilburn.farren", "garret.kinder"}
+
+
+def test_a_change_replays_on_the_date_of_its_new_values(app, org, make_rule):
+    from alignboard.records import store
+
+    created = make_rule(WON)
+    changed = make_rule(WON, key="deal-won-later", trigger=dict(WON["trigger"],
+                                                                event="record.changed"))
+    with app.app_context():
+        store.upsert(1, "d1", "deal", {"stage": "engaging"}, owner=org.rob,
+                     occurred_at=datetime(2017, 1, 10))
+        store.upsert(1, "d1", "deal", {"stage": "won"}, owner=org.rob,
+                     occurred_at=datetime(2017, 2, 15))
+        assert backtest(created, date(2017, 1, 1), date(2017, 3, 31))[0] == []
+        firings, _ = backtest(changed, date(2017, 1, 1), date(2017, 3, 31))
+    assert [(f["subject"], f["at"]) for f in firings] == [("rob", "2017-02-15T00:00:00")]
+
+
+def test_form_submissions_replay_on_the_day_they_were_sent(app, org, make_rule):
+    from alignboard import events
+    from alignboard.org import periods
+
+    rule = make_rule({"key": "thanks", "name": "Thanks",
+                      "trigger": {"type": "event", "event": "form.submitted"},
+                      "actions": [{"channel": "inbox", "to": ["subject"]}]})
+    with app.app_context():
+        for sid, sent in ((1, "2017-03-02T10:00:00"), (2, "2017-03-01T09:00:00")):
+            events.publish("form.submitted", submission_id=sid, form_key="visit_log",
+                           version=1, person_id=org.rob.id, period_id=None, data={},
+                           submitted_at=sent)
+        firings, _ = backtest(rule, date(2017, 3, 1), date(2017, 3, 31))
+        today = periods.today()
+        assert backtest(rule, today, today) == ([], [])
+    assert [f["at"] for f in firings] == ["2017-03-01T09:00:00", "2017-03-02T10:00:00"]
+
+
+def test_count_rule_fires_on_the_day_the_nth_record_occurred(app, org, make_rule):
+    from alignboard.records import store
+
+    rule = make_rule(THIRD_CALL)
+    with app.app_context():
+        # Stored out of date order, as a sync may deliver them.
+        for ext, day in (("c1", 10), ("c2", 5), ("c3", 1), ("c4", 20)):
+            store.upsert(2, ext, "communication", {"opportunity_id": "OPP-1"},
+                         owner=org.rob, occurred_at=datetime(2017, 3, day))
+        store.upsert(2, "c0", "communication", {"opportunity_id": "OPP-1"}, owner=org.rob,
+                     occurred_at=datetime(2017, 2, 20))
+        store.upsert(2, "other", "communication", {"opportunity_id": "OPP-2"},
+                     owner=org.rob, occurred_at=datetime(2017, 3, 2))
+        firings, problems = backtest(rule, date(2017, 1, 1), date(2017, 12, 31))
+        # Enabled on 03-06: the group already holds three, the next one fires.
+        later, _ = backtest(rule, date(2017, 3, 6), date(2017, 12, 31))
+    assert [(f["at"], f["facts"]["count"]) for f in firings] == [("2017-03-05T00:00:00", 3)]
+    assert firings[0]["subject"] == "rob" and problems == []
+    assert [(f["at"], f["facts"]["count"]) for f in later] == [("2017-03-10T00:00:00", 4)]
+
+
+def test_records_without_a_group_value_are_not_counted_and_are_no_problem(app, org,
+                                                                          make_rule):
+    from alignboard.org import periods
+    from alignboard.records import store
+
+    rule = make_rule(THIRD_CALL)
+    with app.app_context():
+        for i, fields in enumerate([{}, {"opportunity_id": ""}, {"opportunity_id": None},
+                                    {"opportunity_id": "OPP-1"}, {},
+                                    {"opportunity_id": "OPP-1"}]):
+            store.upsert(2, f"c{i}", "communication", fields, owner=org.rob,
+                         occurred_at=datetime(2017, 3, 1 + i))
+        firings, problems = backtest(rule, date(2017, 1, 1), periods.today())
+    assert firings == [] and problems == []
