@@ -103,3 +103,30 @@ def test_failed_deliveries_are_listed_and_can_be_retried_from_the_admin(client, 
     with app.app_context():
         d = Delivery.get_by_id(d.id)
         assert (d.status, d.attempts) == ("pending", 0)
+
+
+def test_builder_replays_recent_history_and_shows_only_the_first_firings(client, app, org,
+                                                                         login):
+    from datetime import timedelta
+
+    from alignboard.db import utcnow
+    from alignboard.records import store
+
+    with app.app_context():
+        for days_ago in (1, 2, 3, 40):
+            store.upsert(1, f"d{days_ago}", "deal", {"stage": "won"}, owner=org.rob,
+                         occurred_at=utcnow() - timedelta(days=days_ago))
+    login(org.hr)
+    replay = [("key", "new-deal"), ("name", "New deal"), ("trigger_type", "event"),
+              ("event", "record.created"), ("record_type", "deal"), ("match", "all"),
+              ("action_0_channel", "inbox"), ("action_0_to", "subject"),
+              ("op", "test"), ("sample", ""), ("test_days", "7")]
+    html = client.post("/admin/rule_builder/", data=MultiDict(replay)).get_data(as_text=True)
+    assert "Replay of the last 7 days" in html and "3 firing(s)" in html
+    assert html.count("<tr><td>") == 3 and 'id="firings-truncated"' not in html
+
+    app.config["RULES_BACKTEST_LIMIT"] = 2
+    html = client.post("/admin/rule_builder/", data=MultiDict(replay)).get_data(as_text=True)
+    assert html.count("<tr><td>") == 2 and "First 2 of 3 firings shown." in html
+    with app.app_context():
+        assert Rule.select().count() == 0

@@ -90,7 +90,7 @@ def test_records_synced_today_replay_on_the_dates_they_occurred(app, crm_reps, m
             and r.occurred_at.year == 2017)
         firings, problems = backtest(rule, date(2017, 1, 1), date(2017, 12, 31))
         today = periods.today()
-        assert backtest(rule, today, today) == ([], [])
+        assert tuple(backtest(rule, today, today)) == ([], [])
     assert len(won_2017) > 20 and problems == []
     assert [f["at"][:10] for f in firings] == won_2017
     assert {f["subject"] for f in firings} == {"wilburn.farren", "garret.kinder"}
@@ -107,7 +107,7 @@ def test_a_change_replays_on_the_date_of_its_new_values(app, org, make_rule):
                      occurred_at=datetime(2017, 1, 10))
         store.upsert(1, "d1", "deal", {"stage": "won"}, owner=org.rob,
                      occurred_at=datetime(2017, 2, 15))
-        assert backtest(created, date(2017, 1, 1), date(2017, 3, 31))[0] == []
+        assert backtest(created, date(2017, 1, 1), date(2017, 3, 31)).firings == []
         firings, _ = backtest(changed, date(2017, 1, 1), date(2017, 3, 31))
     assert [(f["subject"], f["at"]) for f in firings] == [("rob", "2017-02-15T00:00:00")]
 
@@ -126,7 +126,7 @@ def test_form_submissions_replay_on_the_day_they_were_sent(app, org, make_rule):
                            submitted_at=sent)
         firings, _ = backtest(rule, date(2017, 3, 1), date(2017, 3, 31))
         today = periods.today()
-        assert backtest(rule, today, today) == ([], [])
+        assert tuple(backtest(rule, today, today)) == ([], [])
     assert [f["at"] for f in firings] == ["2017-03-01T09:00:00", "2017-03-02T10:00:00"]
 
 
@@ -165,3 +165,39 @@ def test_records_without_a_group_value_are_not_counted_and_are_no_problem(app, o
                          occurred_at=datetime(2017, 3, 1 + i))
         firings, problems = backtest(rule, date(2017, 1, 1), periods.today())
     assert firings == [] and problems == []
+
+
+def test_backtest_keeps_the_first_firings_and_counts_the_rest(app, runner, crm_reps,
+                                                             make_rule):
+    rule = make_rule(WON)
+    with app.app_context():
+        every = backtest(rule, date(2017, 1, 1), date(2017, 12, 31), limit=None)
+        first = backtest(rule, date(2017, 1, 1), date(2017, 12, 31), limit=5)
+    assert not every.truncated and every.found == len(every.firings) > 5
+    assert first.firings == every.firings[:5] and first.found == every.found
+    assert first.summary() == f"first 5 of {every.found} firing(s)"
+
+    result = runner.invoke(args=["rules", "backtest", "deal-won", "--from", "2017-01-01",
+                                 "--to", "2017-12-31", "--json", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    # The note goes to stderr: stdout stays one JSON object per line.
+    assert [json.loads(line)["at"] for line in result.stdout.splitlines()] == [
+        f["at"] for f in every.firings[:3]]
+    assert f"first 3 of {every.found} firing(s)" in result.stderr
+    everything = runner.invoke(args=["rules", "backtest", "deal-won", "--from", "2017-01-01",
+                                     "--to", "2017-12-31", "--json", "--limit", "0"])
+    assert len(everything.stdout.splitlines()) == every.found and everything.stderr == ""
+
+
+def test_schedule_replay_stops_after_its_occurrence_cap(app, org, make_rule):
+    rule = make_rule({"key": "every-minute", "name": "Every minute",
+                      "trigger": {"type": "schedule", "cron": "* * * * *",
+                                  "subjects": {"role": "rep"}},
+                      "actions": [{"channel": "inbox", "to": ["subject"]}]})
+    with app.app_context():
+        result = backtest(rule, date(2017, 3, 1), date(2017, 3, 1), max_occurrences=10)
+    # Three reps at each of the first ten minutes; the rest of the day is not replayed.
+    assert [f["at"] for f in result.firings][-1] == "2017-03-01"
+    assert len(result.firings) == result.found == 30 and not result.complete
+    assert result.summary() == ("first 30 of 30 or more (stopped after 10 schedule "
+                                "occurrences) firing(s)")

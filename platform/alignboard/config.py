@@ -37,6 +37,9 @@ DEFAULTS = {
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,
+    # The admin's "what would have fired" and builder replay keep this many firings (they
+    # run in the web request); the later ones are only counted.
+    "RULES_BACKTEST_LIMIT": 1000,
     # Plugins installed in the environment load unless this is false (tests turn it off).
     "LOAD_ENTRY_POINT_PLUGINS": True,
 }

@@ -4,7 +4,7 @@ import json
 from datetime import date, timedelta
 
 import yaml
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -73,6 +73,11 @@ class ProblemView(SecureModelView):
     can_create = can_edit = False
     column_list = ["created_at", "rule", "event_id", "message"]
     column_default_sort = ("id", True)
+
+
+def _backtest(rule, start, end):
+    limit = int(current_app.config.get("RULES_BACKTEST_LIMIT") or 0)
+    return backtester.backtest(rule, start, end, limit=limit or None)
 
 
 def _recipient_choices():
@@ -149,8 +154,8 @@ class BuilderView(SecureView):
         end = periods.today()
         probe = Rule(key=valid["key"], name=valid["name"], definition=valid, ruleset=ruleset,
                      version=0, id=0)
-        firings, problems = backtester.backtest(probe, end - timedelta(days=days - 1), end)
-        return {"sample": False, "days": days, "firings": firings, "problems": problems}
+        result = _backtest(probe, end - timedelta(days=days - 1), end)
+        return {"sample": False, "days": days, "result": result}
 
 
 class BacktestView(SecureView):
@@ -172,7 +177,7 @@ class BacktestView(SecureView):
                     raise ValueError(_("the end is before the start"))
                 if (end - start).days > 731:
                     raise ValueError(_("at most two years at a time"))
-                result = backtester.backtest(rule, start, end)
+                result = _backtest(rule, start, end)
             except ValueError as exc:
                 error = str(exc)
         return self.render("rules/backtest.html", rules=rules, key=key, start=start_s,

@@ -15,6 +15,7 @@ today brings deals dated years ago):
 - other events (``metric.colour_changed``): the outbox events published in the range.
 """
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone as dt_timezone
 from types import SimpleNamespace
 
@@ -39,17 +40,54 @@ def _naive_utc(text):
     return when
 
 
-def backtest(rule, start, end):
+# A replay runs in a web request (the admin's pages) as well as the CLI: it keeps the first
+# DEFAULT_LIMIT firings (the later ones are only counted) and examines at most
+# MAX_OCCURRENCES schedule occurrences ("* * * * *" over a year is half a million).
+DEFAULT_LIMIT = 1000
+MAX_OCCURRENCES = 2000
+
+
+@dataclass
+class Result:
+    """What a backtest found: the first ``limit`` firings, the problems, how many firings
+    were found in all (``found``; a lower bound when ``complete`` is False because the
+    replay stopped at the schedule occurrence cap). Unpacks as ``(firings, problems)``."""
+
+    firings: list
+    problems: list
+    found: int
+    complete: bool = True
+    occurrences: int = 0
+
+    def __iter__(self):
+        return iter((self.firings, self.problems))
+
+    @property
+    def truncated(self):
+        return len(self.firings) < self.found or not self.complete
+
+    def summary(self):
+        """"first N of M (or more)" when truncated, else None."""
+        if not self.truncated:
+            return None
+        more = "" if self.complete else (
+            f" or more (stopped after {self.occurrences} schedule occurrences)")
+        return f"first {len(self.firings)} of {self.found}{more} firing(s)"
+
+
+def backtest(rule, start, end, limit=DEFAULT_LIMIT, max_occurrences=MAX_OCCURRENCES):
     """What ``rule`` would have fired from ``start`` to ``end`` (dates, inclusive).
 
-    Returns ``(firings, problems)``: firings as dicts with ``rule``, ``subject`` (login),
-    ``at``, ``recipients`` (logins), ``facts`` and ``actions``.
+    Returns a ``Result`` (it unpacks as ``(firings, problems)``): firings as dicts with
+    ``rule``, ``subject`` (login), ``at``, ``recipients`` (logins), ``facts`` and
+    ``actions``. ``limit=None`` keeps every firing.
     """
     if end < start:
         raise ValueError("--to is before --from")
-    sink = evaluate.DryRunSink()
+    sink = evaluate.DryRunSink(limit)
     t = rule.definition["trigger"]
     lo, hi = _utc(start), _utc(end + timedelta(days=1))
+    complete, occurrences = True, 0
     if t["type"] == "absence":
         history = evaluate.History(t)
         subjects = evaluate.subjects_for(t)
@@ -64,18 +102,22 @@ def backtest(rule, start, end):
         stop = datetime.combine(end + timedelta(days=1), time(0))
         while minute < stop:
             if test(minute):
+                if occurrences == max_occurrences:
+                    complete = False
+                    break
+                occurrences += 1
                 evaluate.schedule_occurrence(sink, rule, minute, subjects)
             minute += timedelta(minutes=1)
     elif t["type"] == "count":
         _replay_count(sink, rule, lo, hi)
-    elif t["event"].startswith("record."):
+    elif t.get("event", "").startswith("record."):
         for event in record_timeline(t, hi):
             if event.name == t["event"] and event.created_at >= lo:
                 _handle(sink, rule, event)
     else:
-        for event in _outbox(t["event"], lo, hi):
+        for event in _outbox(t.get("event"), lo, hi):
             _handle(sink, rule, event)
-    return sink.firings, sink.problems
+    return Result(sink.firings, sink.problems, sink.found, complete, occurrences)
 
 
 def _handle(sink, rule, event):

@@ -81,9 +81,11 @@ def export_cmd(out, keys):
 @click.option("--from", "start", required=True, help="first day, YYYY-MM-DD")
 @click.option("--to", "end", required=True, help="last day, YYYY-MM-DD")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per line per firing")
-def backtest_cmd(rule, start, end, as_json):
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help="print at most this many firings (default 1000; 0: all)")
+def backtest_cmd(rule, start, end, as_json, limit):
     """Replay history through RULE and print what would have fired; sends nothing."""
-    from .backtest import backtest
+    from .backtest import DEFAULT_LIMIT, backtest
     from .models import Rule
 
     _connect()
@@ -93,7 +95,9 @@ def backtest_cmd(rule, start, end, as_json):
     start_d, end_d = _date(start, "--from"), _date(end, "--to")
     if end_d < start_d:
         raise click.BadParameter("--to is before --from", param_hint="--to")
-    firings, problems = backtest(found, start_d, end_d)
+    result = backtest(found, start_d, end_d,
+                      limit=DEFAULT_LIMIT if limit is None else (limit or None))
+    firings, problems = result
     for f in firings:
         if as_json:
             click.echo(json.dumps({k: f[k] for k in ("rule", "subject", "at", "recipients",
@@ -105,6 +109,10 @@ def backtest_cmd(rule, start, end, as_json):
         click.echo(f"problem: {p}", err=True)
     if not as_json:
         click.echo(f"{len(firings)} firing(s)")
+    if result.truncated:
+        # On stderr: with --json, stdout stays one JSON object per line.
+        hint = "--limit 0 prints them all" if result.complete else "replay a shorter range"
+        click.echo(f"{result.summary()}; {hint}", err=True)
 
 
 @rules_cli.command("worker")

@@ -179,10 +179,14 @@ class LiveSink:
 
 
 class DryRunSink:
-    """Everything in memory: what would have fired, nothing stored or sent."""
+    """Everything in memory: what would have fired, nothing stored or sent.
 
-    def __init__(self):
+    With a ``limit``, only the first ``limit`` firings are kept (and their actions
+    planned); the later ones are only counted in ``found``."""
+
+    def __init__(self, limit=None):
         self.episodes, self.streaks, self.firings, self.problems = {}, {}, [], []
+        self.limit, self.found = limit, 0
 
     def episode_step(self, rule, key, matched, at):
         was_open = self.episodes.get(key, False)
@@ -197,6 +201,9 @@ class DryRunSink:
         return count
 
     def fire(self, rule, subject, facts, at, day=None, dedupe_key="", event_id=None):
+        self.found += 1
+        if self.limit is not None and len(self.firings) >= self.limit:
+            return None
         plan = plan_actions(rule, subject, facts, at, day, None)
         item = {"rule": rule.key, "subject": subject.person.login if subject.person else
                 subject.key, "subject_type": subject.type,
