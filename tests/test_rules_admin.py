@@ -46,6 +46,25 @@ def test_builder_tests_a_sample_payload_before_saving(client, app, org, login):
         assert Rule.select().count() == 0
 
 
+def test_builder_offers_a_schedule_the_weeks_visits_and_tests_them(client, app, org, login):
+    login(org.hr)
+    few_visits = [("key", "few-visits"), ("name", "Few valid visits"),
+                  ("trigger_type", "schedule"), ("cron", "0 9 * * 1"), ("subjects_role", "rep"),
+                  ("cond_field", "valid_visits_7d"), ("cond_op", "lt"), ("cond_value", "3"),
+                  ("action_0_channel", "inbox"), ("action_0_to", "manager")]
+    html = client.get("/admin/rule_builder/").get_data(as_text=True)
+    for name in ("submissions_7d", "visits_7d", "valid_visits_7d"):
+        assert f"<code>{name}</code>" in html
+    html = client.post("/admin/rule_builder/", data=form(
+        ("op", "test"), ("sample", '{"visits_7d": 6, "valid_visits_7d": 2}'), base=few_visits)
+    ).get_data(as_text=True)
+    assert "Matches" in html and "Does not match" not in html
+    html = client.post("/admin/rule_builder/", data=form(
+        ("op", "test"), ("sample", '{"visits_7d": 6, "valid_visits_7d": 5}'), base=few_visits)
+    ).get_data(as_text=True)
+    assert "Does not match" in html
+
+
 def test_builder_saves_a_valid_rule_and_refuses_an_invalid_one(client, app, org, login):
     login(org.hr)
     bad = [(k, {"data.location": "colour", "form.submitted": "metric.colour_changed"}.get(v, v))
