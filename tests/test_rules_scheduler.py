@@ -16,7 +16,7 @@ ABSENCE = {"key": "quiet-3", "name": "Quiet 3 days",
            "actions": [{"channel": "inbox", "to": ["manager"]}]}
 
 
-def test_friday_1500_schedule_fires_in_local_time_once(app, org, runner):
+def test_friday_1500_schedule_fires_in_local_time_once(app, org, forms, runner):
     # Asia/Shanghai is UTC+8: Friday 2017-03-03 15:00 local is 07:00 UTC.
     assert runner.invoke(args=["rules", "load-templates"]).exit_code == 0
     with app.app_context():

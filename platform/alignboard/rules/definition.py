@@ -146,7 +146,8 @@ def known_record_types():
 
 def _form_fields(form_key):
     """Keys a submission of the form's current version holds (derived values included), or
-    None when forms are not installed."""
+    None when forms are not installed or there is no such form (``_check_form_key``
+    refuses that one)."""
     try:
         from ..forms.definition import data_keys
         from ..forms.models import Form, FormVersion
@@ -154,12 +155,47 @@ def _form_fields(form_key):
         return None
     form = Form.get_or_none(Form.key == form_key)
     if form is None:
-        # Rules may be loaded before their form (the seed rules on a fresh install): the
-        # fields are checked once the form exists.
         return None
     version = (FormVersion.select().where(FormVersion.form == form)
                .order_by(FormVersion.version.desc()).first())
     return data_keys((version.definition if version else {}) or {})
+
+
+def _seed_form_keys():
+    """Keys of the form templates in the repository's ``forms/`` folder."""
+    import yaml
+
+    from ..forms.cli import templates_dir
+
+    keys = set()
+    folder = templates_dir()
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("key"):
+            keys.add(str(data["key"]))
+    return keys
+
+
+def _check_form_key(key, errors, path):
+    """A form a rule names (a trigger's ``form_key``, a form task's) must exist: with a
+    typo (``visit_lgo``) the rule would be stored and never fire, or hand out tasks nobody
+    can fill. Seed forms are no exception: the demo loads ``forms/`` before ``rules/``, and
+    on a fresh install the message says to do the same."""
+    try:
+        from ..forms.models import Form
+    except ImportError:  # forms are not installed: nothing to check against
+        return
+    if Form.select().where(Form.key == key).exists():
+        return
+    known = sorted(k for (k,) in Form.select(Form.key).tuples())
+    message = f"no form {key!r}; forms: {known or 'none yet'}"
+    if key in _seed_form_keys():
+        message += (f". {key!r} is a seed form: load the seed forms first "
+                    "(alignboard forms load-templates)")
+    errors[path] = [message]
 
 
 def _metric_keys():
@@ -292,6 +328,8 @@ def validate(data, channels=None):
             if name not in known:
                 errors.setdefault("trigger", []).append(
                     f"records of type {t['record_type']!r} have no field {name!r}")
+    if t.get("form_key"):
+        _check_form_key(t["form_key"], errors, "trigger.form_key")
     for i, row in enumerate(d["conditions"]["rows"]):
         _check_row(row, t, errors, f"conditions.rows.{i}")
     registry = channels if channels is not None else channel_registry.available()
@@ -306,6 +344,10 @@ def validate(data, channels=None):
             action["settings"] = channel.Settings().load(action["settings"])
         except ValidationError as exc:
             errors.update(_flatten(exc.messages, path + ".settings"))
+        else:
+            if action["channel"] == "form_task":
+                _check_form_key(action["settings"]["form_key"], errors,
+                                path + ".settings.form_key")
         if channel.needs_recipients and not action["to"]:
             errors[path + ".to"] = ["pick at least one recipient"]
         for j, spec in enumerate(action["to"]):
