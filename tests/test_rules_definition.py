@@ -149,3 +149,23 @@ def test_a_form_task_for_an_unknown_form_is_refused(app, org, forms):
     with app.app_context():
         assert definition.save(weekly).key == "weekly"
 
+
+def test_a_record_field_condition_needs_the_rules_record_type(app, org):
+    big = {"key": "big", "name": "Big record",
+           "trigger": {"type": "event", "event": "record.created"},
+           "conditions": {"rows": [{"field": "fields.amount", "op": "gt", "value": 1000}]},
+           "actions": [{"channel": "inbox", "to": ["subject"]}]}
+    assert errors_of(app, big)["conditions.rows.0.field"] == [
+        "field 'amount' of a record: say which record_type the rule is about (records with "
+        "this field: collection, deal)"]
+    big["conditions"]["rows"][0]["field"] = "fields.amout"
+    assert "no record type has a field 'amout'" in errors_of(
+        app, big)["conditions.rows.0.field"][0]
+    big["conditions"]["rows"] = []
+    big["trigger"]["where"] = {"stage": "won"}
+    assert "say which record_type" in errors_of(app, big)["trigger.where"][0]
+    big["trigger"]["record_type"] = "deal"
+    big["conditions"]["rows"] = [{"field": "fields.amount", "op": "gt", "value": 1000}]
+    with app.app_context():
+        assert definition.save(big).key == "big"
+

@@ -198,6 +198,19 @@ def _check_form_key(key, errors, path):
     errors[path] = [message]
 
 
+def _record_fields_need_type(names, errors, path):
+    """``fields.<name>`` rows and ``where`` on a record event need the trigger's
+    ``record_type``: without it the field cannot be checked (``fields.amout`` would be
+    stored, read as empty on every record and never match) and records of every type
+    would be tested. The message names the types that have the field."""
+    for name in names:
+        having = sorted(rt for rt in known_record_types() if name in _known_record_fields(rt))
+        errors.setdefault(path, []).append(
+            f"field {name!r} of a record: say which record_type the rule is about"
+            + (f" (records with this field: {', '.join(having)})" if having else
+               f"; no record type has a field {name!r}"))
+
+
 def _metric_keys():
     try:
         from ..metrics.models import Metric
@@ -223,7 +236,9 @@ def _check_field(field, trigger, errors, path):
         return
     if event in ("record.created", "record.changed") and field.startswith("fields."):
         rtype = trigger.get("record_type")
-        if rtype and field[7:] not in _known_record_fields(rtype):
+        if not rtype:
+            _record_fields_need_type([field[7:]], errors, path)
+        elif field[7:] not in _known_record_fields(rtype):
             errors[path] = [f"records of type {rtype!r} have no field {field[7:]!r}"]
         return
     errors[path] = [f"unknown field {field!r}; known: {sorted(known)} plus "
@@ -328,6 +343,8 @@ def validate(data, channels=None):
             if name not in known:
                 errors.setdefault("trigger", []).append(
                     f"records of type {t['record_type']!r} have no field {name!r}")
+    elif t["where"] and str(t.get("event", "")).startswith("record."):
+        _record_fields_need_type(list(t["where"]), errors, "trigger.where")
     if t.get("form_key"):
         _check_form_key(t["form_key"], errors, "trigger.form_key")
     for i, row in enumerate(d["conditions"]["rows"]):
