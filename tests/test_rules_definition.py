@@ -169,3 +169,25 @@ def test_a_record_field_condition_needs_the_rules_record_type(app, org):
     with app.app_context():
         assert definition.save(big).key == "big"
 
+
+def test_an_absence_date_field_holding_no_dates_is_refused(app, org):
+    from alignboard.records import store
+
+    quiet = {"key": "quiet", "name": "No deal for 14 days",
+             "trigger": {"type": "absence", "record_type": "deal", "days": 14,
+                         "date_field": "stage"},
+             "actions": [{"channel": "inbox", "to": ["manager"]}]}
+    with app.app_context():
+        # No deal yet: nothing to judge by (the seed rules load on an empty install).
+        definition.validate(quiet)
+        for i, stage in enumerate(["won", "lost", "engaging"]):
+            store.upsert(1, f"d{i}", "deal", {"stage": stage, "engage_date": "2017-03-01"},
+                         owner=org.rob)
+    assert errors_of(app, quiet)["trigger.date_field"] == [
+        "date_field 'stage' is not a date field: none of the latest 3 values of 'deal' "
+        "records is a date (e.g. 'engaging'); name a field holding ISO dates such as "
+        "2017-03-31, or use occurred_at"]
+    with app.app_context():
+        for field in ("engage_date", "occurred_at"):
+            quiet["trigger"]["date_field"] = field
+            assert definition.save(quiet).definition["trigger"]["date_field"] == field

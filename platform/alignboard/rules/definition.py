@@ -198,6 +198,33 @@ def _check_form_key(key, errors, path):
     errors[path] = [message]
 
 
+def _date_field_problem(record_type, date_field, sample=50, scan=5000):
+    """Why ``date_field`` cannot date an absence rule's records, or None.
+
+    When no stored value parses as a date (``stage`` holds "won"), every record is skipped
+    and every subject looks quiet for ever: each would get a wrong alert. Judged on the
+    latest non-empty values (an open deal has no ``close_date`` yet, and the newest deals
+    of the CRM sample have no ``engage_date``); with none to judge by (no records yet, as
+    on a fresh install) the field passes."""
+    from ..records.models import Record
+    from .evaluate import field_date
+
+    q = (Record.select(Record.fields).where(Record.type == record_type)
+         .order_by(Record.id.desc()).limit(scan))
+    values = []
+    for r in q:
+        raw = (r.fields or {}).get(date_field)
+        if raw not in (None, ""):
+            values.append(raw)
+            if len(values) >= sample:
+                break
+    if not values or any(field_date(v) is not None for v in values):
+        return None
+    return (f"date_field {date_field!r} is not a date field: none of the latest "
+            f"{len(values)} values of {record_type!r} records is a date (e.g. {values[0]!r});"
+            " name a field holding ISO dates such as 2017-03-31, or use occurred_at")
+
+
 def _record_fields_need_type(names, errors, path):
     """``fields.<name>`` rows and ``where`` on a record event need the trigger's
     ``record_type``: without it the field cannot be checked (``fields.amout`` would be
@@ -343,6 +370,10 @@ def validate(data, channels=None):
             if name not in known:
                 errors.setdefault("trigger", []).append(
                     f"records of type {t['record_type']!r} have no field {name!r}")
+        if kind == "absence" and t["date_field"] != "occurred_at" and t["date_field"] in known:
+            problem = _date_field_problem(t["record_type"], t["date_field"])
+            if problem:
+                errors["trigger.date_field"] = [problem]
     elif t["where"] and str(t.get("event", "")).startswith("record."):
         _record_fields_need_type(list(t["where"]), errors, "trigger.where")
     if t.get("form_key"):

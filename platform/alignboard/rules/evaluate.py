@@ -383,6 +383,16 @@ def local_midnight_utc(day):
     return local.astimezone(dt_timezone.utc).replace(tzinfo=None)
 
 
+def field_date(raw):
+    """The date a record field holds (an ISO date, or the date part of an ISO datetime), or
+    None. An absence rule's ``date_field`` is read this way; ``definition.validate`` uses it
+    to refuse a field whose stored values are no dates."""
+    try:
+        return date.fromisoformat(str(raw)[:10]) if raw else None
+    except ValueError:
+        return None
+
+
 class History:
     """The dates of the matching records of an absence rule, per owner, sorted."""
 
@@ -400,11 +410,7 @@ class History:
                     continue
                 d = r.occurred_at.replace(tzinfo=dt_timezone.utc).astimezone(tz).date()
             else:
-                raw = (r.fields or {}).get(date_field)
-                try:
-                    d = date.fromisoformat(str(raw)[:10]) if raw else None
-                except ValueError:
-                    d = None
+                d = field_date((r.fields or {}).get(date_field))
                 if d is None:
                     continue
             self.dates.setdefault(r.owner_id, []).append(d)
