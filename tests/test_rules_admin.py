@@ -23,7 +23,7 @@ def form(*extra, base=BASE):
     return MultiDict(list(base) + list(extra))
 
 
-def test_builder_shows_the_generated_definition_and_ruleset(client, org, login):
+def test_builder_shows_the_generated_definition_and_ruleset(client, org, forms, login):
     login(org.hr)
     assert client.get("/admin/rule_builder/").status_code == 200
     page = client.post("/admin/rule_builder/", data=form(("op", "preview")))
@@ -32,7 +32,7 @@ def test_builder_shows_the_generated_definition_and_ruleset(client, org, login):
     assert "data__duration_minutes" in html and "form_key: visit_log" in html
 
 
-def test_builder_tests_a_sample_payload_before_saving(client, app, org, login):
+def test_builder_tests_a_sample_payload_before_saving(client, app, org, forms, login):
     login(org.hr)
     sample = '{"form_key": "visit_log", "data": {"duration_minutes": 12, "location": "A"}}'
     html = client.post("/admin/rule_builder/", data=form(("op", "test"), ("sample", sample))
@@ -46,7 +46,27 @@ def test_builder_tests_a_sample_payload_before_saving(client, app, org, login):
         assert Rule.select().count() == 0
 
 
-def test_builder_saves_a_valid_rule_and_refuses_an_invalid_one(client, app, org, login):
+def test_builder_offers_a_schedule_the_weeks_visits_and_tests_them(client, app, org, login):
+    login(org.hr)
+    few_visits = [("key", "few-visits"), ("name", "Few valid visits"),
+                  ("trigger_type", "schedule"), ("cron", "0 9 * * 1"), ("subjects_role", "rep"),
+                  ("cond_field", "valid_visits_7d"), ("cond_op", "lt"), ("cond_value", "3"),
+                  ("action_0_channel", "inbox"), ("action_0_to", "manager")]
+    html = client.get("/admin/rule_builder/").get_data(as_text=True)
+    for name in ("submissions_7d", "visits_7d", "valid_visits_7d"):
+        assert f"<code>{name}</code>" in html
+    html = client.post("/admin/rule_builder/", data=form(
+        ("op", "test"), ("sample", '{"visits_7d": 6, "valid_visits_7d": 2}'), base=few_visits)
+    ).get_data(as_text=True)
+    assert "Matches" in html and "Does not match" not in html
+    html = client.post("/admin/rule_builder/", data=form(
+        ("op", "test"), ("sample", '{"visits_7d": 6, "valid_visits_7d": 5}'), base=few_visits)
+    ).get_data(as_text=True)
+    assert "Does not match" in html
+
+
+def test_builder_saves_a_valid_rule_and_refuses_an_invalid_one(
+        client, app, org, forms, login):
     login(org.hr)
     bad = [(k, {"data.location": "colour", "form.submitted": "metric.colour_changed"}.get(v, v))
            for k, v in BASE]

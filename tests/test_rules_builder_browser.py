@@ -6,7 +6,7 @@ from alignboard.rules.models import Rule
 
 pytestmark = pytest.mark.browser
 
-def test_hr_builds_a_two_condition_rule_in_the_browser(app, org, live_server, browser):
+def test_hr_builds_a_two_condition_rule_in_the_browser(app, org, forms, live_server, browser):
     """live_server and browser come from tests/fixtures/browser.py."""
     page = browser.new_page()
     page.goto(live_server + "/login")

@@ -5,6 +5,8 @@ from alignboard.rules.models import Rule
 
 
 def test_seed_templates_load_in_one_command(runner, app, org):
+    # The seed rules name seed forms (visit_log, kr_checkin, weekly_report): forms first.
+    assert runner.invoke(args=["forms", "load-templates"]).exit_code == 0
     result = runner.invoke(args=["rules", "load-templates"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -18,7 +20,19 @@ def test_seed_templates_load_in_one_command(runner, app, org):
         assert Rule.get(Rule.key == "visit-not-valid").version == 1
 
 
-def test_export_round_trips_through_load(runner, app, org, tmp_path):
+def test_seed_rules_before_their_forms_store_nothing_and_say_to_load_the_forms(
+        runner, app, org):
+    result = runner.invoke(args=["rules", "load-templates"])
+    assert result.exit_code == 1
+    assert ("06-visit-not-valid.yaml: visit-not-valid: trigger.form_key: no form 'visit_log'"
+            in result.output)
+    assert "load the seed forms first (alignboard forms load-templates)" in result.output
+    assert "nothing was stored" in result.output
+    with app.app_context():
+        assert Rule.select().count() == 0
+
+
+def test_export_round_trips_through_load(runner, app, org, forms, tmp_path):
     runner.invoke(args=["rules", "load-templates"])
     out = runner.invoke(args=["rules", "export", "visit-not-valid"])
     assert out.exit_code == 0

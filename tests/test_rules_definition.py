@@ -19,7 +19,7 @@ def errors_of(app, d):
         return exc.value.errors
 
 
-def test_conditions_compile_to_a_durable_rules_ruleset(app, org):
+def test_conditions_compile_to_a_durable_rules_ruleset(app, org, forms):
     with app.app_context():
         rule = definition.save(VISIT)
     assert rule.ruleset == {"r": {"all": [{"m": {"$and": [
@@ -29,7 +29,8 @@ def test_conditions_compile_to_a_durable_rules_ruleset(app, org):
     assert rule.version == 1 and rule.trigger_type == "event"
 
 
-def test_a_changed_definition_gets_a_new_version_an_identical_one_does_not(app, org):
+def test_a_changed_definition_gets_a_new_version_an_identical_one_does_not(
+        app, org, forms):
     with app.app_context():
         definition.save(VISIT)
         assert definition.save(VISIT).version == 1
@@ -87,7 +88,7 @@ def test_numeric_operator_needs_a_number_and_nothing_is_stored(app, org):
         assert Rule.select().count() == 0
 
 
-def test_api_saves_and_refuses_rules_for_hr_only(client, org, auth):
+def test_api_saves_and_refuses_rules_for_hr_only(client, org, forms, auth):
     ok = client.post("/api/v1/rules/", json=VISIT, headers=auth(org.hr))
     assert ok.status_code == 200 and ok.get_json()["ruleset"]["r"]["run"] == "fire"
     bad = client.post("/api/v1/rules/", json=dict(VISIT, key="Bad Key"), headers=auth(org.hr))
@@ -127,3 +128,66 @@ def test_unknown_metric_is_refused_for_every_operator(app, org):
         with app.app_context():
             d["conditions"]["rows"][0]["value"] = "revenue"
             definition.save(d)
+
+
+def test_a_form_key_naming_no_form_is_refused(app, org, forms):
+    typo = dict(VISIT, trigger=dict(VISIT["trigger"], form_key="visit_lgo"))
+    message = errors_of(app, typo)["trigger.form_key"][0]
+    assert message.startswith("no form 'visit_lgo'; forms: [") and "'visit_log'" in message
+    with app.app_context():
+        assert definition.save(VISIT).key == "visit"
+
+
+def test_a_form_task_for_an_unknown_form_is_refused(app, org, forms):
+    weekly = {"key": "weekly", "name": "Weekly report task",
+              "trigger": {"type": "schedule", "cron": "0 15 * * 5"},
+              "actions": [{"channel": "form_task", "to": ["subject"],
+                           "settings": {"form_key": "weekly_reprot"}}]}
+    errors = errors_of(app, weekly)
+    assert errors["actions.0.settings.form_key"][0].startswith("no form 'weekly_reprot'")
+    weekly["actions"][0]["settings"]["form_key"] = "weekly_report"
+    with app.app_context():
+        assert definition.save(weekly).key == "weekly"
+
+
+def test_a_record_field_condition_needs_the_rules_record_type(app, org):
+    big = {"key": "big", "name": "Big record",
+           "trigger": {"type": "event", "event": "record.created"},
+           "conditions": {"rows": [{"field": "fields.amount", "op": "gt", "value": 1000}]},
+           "actions": [{"channel": "inbox", "to": ["subject"]}]}
+    assert errors_of(app, big)["conditions.rows.0.field"] == [
+        "field 'amount' of a record: say which record_type the rule is about (records with "
+        "this field: collection, deal)"]
+    big["conditions"]["rows"][0]["field"] = "fields.amout"
+    assert "no record type has a field 'amout'" in errors_of(
+        app, big)["conditions.rows.0.field"][0]
+    big["conditions"]["rows"] = []
+    big["trigger"]["where"] = {"stage": "won"}
+    assert "say which record_type" in errors_of(app, big)["trigger.where"][0]
+    big["trigger"]["record_type"] = "deal"
+    big["conditions"]["rows"] = [{"field": "fields.amount", "op": "gt", "value": 1000}]
+    with app.app_context():
+        assert definition.save(big).key == "big"
+
+
+def test_an_absence_date_field_holding_no_dates_is_refused(app, org):
+    from alignboard.records import store
+
+    quiet = {"key": "quiet", "name": "No deal for 14 days",
+             "trigger": {"type": "absence", "record_type": "deal", "days": 14,
+                         "date_field": "stage"},
+             "actions": [{"channel": "inbox", "to": ["manager"]}]}
+    with app.app_context():
+        # No deal yet: nothing to judge by (the seed rules load on an empty install).
+        definition.validate(quiet)
+        for i, stage in enumerate(["won", "lost", "engaging"]):
+            store.upsert(1, f"d{i}", "deal", {"stage": stage, "engage_date": "2017-03-01"},
+                         owner=org.rob)
+    assert errors_of(app, quiet)["trigger.date_field"] == [
+        "date_field 'stage' is not a date field: none of the latest 3 values of 'deal' "
+        "records is a date (e.g. 'engaging'); name a field holding ISO dates such as "
+        "2017-03-31, or use occurred_at"]
+    with app.app_context():
+        for field in ("engage_date", "occurred_at"):
+            quiet["trigger"]["date_field"] = field
+            assert definition.save(quiet).definition["trigger"]["date_field"] == field

@@ -58,7 +58,7 @@ def test_absence_fires_on_the_first_quiet_day_once_and_rearms(app, org, make_rul
 
 
 def test_event_rule_fires_once_per_episode_and_rearms_when_the_condition_clears(
-        app, org, make_rule):
+        app, org, forms, make_rule):
     make_rule(VISIT)
     with app.app_context():
         submit(org.rob, 1, duration_minutes=20, location="Shop A")
@@ -91,7 +91,7 @@ def test_event_missing_fields_is_logged_and_the_next_events_still_fire(app, org,
         assert RuleFiring.select().count() == 1
 
 
-def test_a_broken_rule_and_a_failing_action_do_not_stop_other_rules(app, org, make_rule,
+def test_a_broken_rule_and_a_failing_action_do_not_stop_other_rules(app, org, forms, make_rule,
                                                                      http_server):
     make_rule(VISIT)
     make_rule(EVERY_SUBMISSION)
@@ -120,7 +120,7 @@ def test_recipient_resolving_to_nobody_is_skipped_with_a_reason(app, org, make_r
         assert "resolves to nobody" in RuleProblem.get().message
 
 
-def test_metric_colour_event_colours_the_unit_and_notifies_its_owner(app, org, runner):
+def test_metric_colour_event_colours_the_unit_and_notifies_its_owner(app, org, forms, runner):
     assert runner.invoke(args=["rules", "load-templates"]).exit_code == 0
     with app.app_context():
         events.publish("metric.colour_changed", metric="revenue", subject_type="unit",
@@ -136,7 +136,8 @@ def test_metric_colour_event_colours_the_unit_and_notifies_its_owner(app, org, r
         assert kinds == ["action_pack", "alert"]
 
 
-def test_count_rule_fires_at_the_tenth_communication_on_one_opportunity(app, org, runner):
+def test_count_rule_fires_at_the_tenth_communication_on_one_opportunity(
+        app, org, forms, runner):
     assert runner.invoke(args=["rules", "load-templates"]).exit_code == 0
     with app.app_context():
         for i in range(12):
@@ -151,7 +152,7 @@ def test_count_rule_fires_at_the_tenth_communication_on_one_opportunity(app, org
         assert firings[0].recipients == ["rob"]
 
 
-def test_kr_worded_as_an_activity_gets_a_suggestion(app, org, runner):
+def test_kr_worded_as_an_activity_gets_a_suggestion(app, org, forms, runner):
     assert runner.invoke(args=["rules", "load-templates"]).exit_code == 0
     with app.app_context():
         for sid, goal in ((1, "Hold 3 customer events"), (2, "10 new customers sign"),
@@ -224,7 +225,7 @@ def store_id(external_id):
 
 
 def test_form_streak_counts_per_person_and_fires_once_for_three_short_weekly_visits(
-        app, org, make_rule):
+        app, org, forms, make_rule):
     from alignboard.org import periods as org_periods
     from alignboard.org.models import Period
 

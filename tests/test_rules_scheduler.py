@@ -1,10 +1,13 @@
 """run_due(now): cron schedules in the configured time zone, absence windows at day end."""
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
+from alignboard.db import utcnow
+from alignboard.forms import submissions
 from alignboard.notify import delivery
-from alignboard.notify.models import FormTask
+from alignboard.notify.models import FormTask, Notification
+from alignboard.org import periods
 from alignboard.records import store
-from alignboard.rules import scheduler
+from alignboard.rules import evaluate, scheduler, worker
 from alignboard.rules.models import Rule, RuleFiring
 
 ABSENCE = {"key": "quiet-3", "name": "Quiet 3 days",
@@ -13,7 +16,7 @@ ABSENCE = {"key": "quiet-3", "name": "Quiet 3 days",
            "actions": [{"channel": "inbox", "to": ["manager"]}]}
 
 
-def test_friday_1500_schedule_fires_in_local_time_once(app, org, runner):
+def test_friday_1500_schedule_fires_in_local_time_once(app, org, forms, runner):
     # Asia/Shanghai is UTC+8: Friday 2017-03-03 15:00 local is 07:00 UTC.
     assert runner.invoke(args=["rules", "load-templates"]).exit_code == 0
     with app.app_context():
@@ -77,3 +80,77 @@ def test_conditional_schedule_fires_once_per_quiet_episode_but_a_report_every_we
         assert monday(13) == {"weekly": ["rae", "ray", "rob"], "quiet-week": ["ray"]}
         assert monday(20) == {"weekly": ["rae", "ray", "rob"], "quiet-week": ["rob"]}
         assert RuleFiring.select().count() == 9 + 4
+
+
+def _next_monday_0900(app):
+    """The next Monday 09:00 local time after now (aware), and the one a week later: the
+    seed report's occurrences that cover what is submitted now."""
+    with app.app_context():
+        now = scheduler.local_now()
+        tz = periods.timezone()
+    monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(9))
+    if monday <= now:
+        monday += timedelta(days=7)
+    return monday.replace(tzinfo=tz), (monday + timedelta(days=7)).replace(tzinfo=tz)
+
+
+def _report_run(monday):
+    """run_due just before and just after ``monday`` 09:00: the report's occurrence."""
+    assert scheduler.run_due(monday - timedelta(minutes=1)) == []
+    fired = scheduler.run_due(monday + timedelta(minutes=1))
+    delivery.deliver_due()
+    return fired
+
+
+def test_weekly_behaviour_health_report_counts_the_visits_logged_in_the_app(
+        app, org, forms, visit, runner):
+    assert runner.invoke(args=["rules", "load-templates"]).exit_code == 0
+    monday, next_monday = _next_monday_0900(app)
+    with app.app_context():
+        Rule.update(enabled=False).where(
+            Rule.key.not_in(["weekly-behaviour-health", "visit-not-valid"])).execute()
+        for hour in range(10, 15):  # five visits of 45 minutes at the customer
+            submissions.save(forms.visit_log, org.rob, visit(
+                start_at=f"2026-11-20T{hour}:00", end_at=f"2026-11-20T{hour}:45"))
+        submissions.save(forms.visit_log, org.rob, visit(end_at="2026-11-20T10:20"))  # short
+        store.upsert(1, "deal-1", "deal", {}, owner=org.rob, occurred_at=utcnow())
+        worker.process_events()  # seed rule 6 flags the short visit valid = no
+        delivery.deliver_due()
+
+        fired = _report_run(monday)
+        assert sorted(f.person.login for f in fired) == ["rae", "ray", "rob"]
+        rob = next(f for f in fired if f.person.login == "rob")
+        assert sorted(rob.recipients) == ["mia", "rob"]
+        assert {k: rob.facts[k] for k in evaluate.WEEK_COUNTS} == {
+            "records_7d": 1, "submissions_7d": 6, "visits_7d": 6, "valid_visits_7d": 5}
+        for person in (org.rob, org.mia):
+            body = Notification.get((Notification.person == person.id)
+                                    & (Notification.firing_id == rob.id)).body
+            assert body.startswith("Last 7 days: 6 visits logged, 5 of them valid"), body
+            assert "1 CRM records" in body
+        # A week later those visits are out of the window.
+        rob = next(f for f in _report_run(next_monday) if f.person.login == "rob")
+        assert rob.facts["visits_7d"] == rob.facts["valid_visits_7d"] == 0
+
+
+def test_a_visit_a_rule_flagged_not_valid_is_not_counted_as_valid(
+        app, org, forms, visit, make_rule):
+    # A stricter company rule: a visit meeting a single person is not valid either.
+    make_rule({"key": "one-person-visit", "name": "One-person visit",
+               "trigger": {"type": "event", "event": "form.submitted", "form_key": "visit_log"},
+               "conditions": {"rows": [{"field": "data.attendees", "op": "lt", "value": 2}]},
+               "actions": [{"channel": "flag", "settings": {"key": "valid", "value": "no"}}]})
+    report = make_rule({"key": "report", "name": "Report",
+                        "trigger": {"type": "schedule", "cron": "0 9 * * 1",
+                                    "subjects": {"role": "rep"}},
+                        "actions": [{"channel": "inbox", "to": ["subject"]}]})
+    monday, _ = _next_monday_0900(app)
+    with app.app_context():
+        submissions.save(forms.visit_log, org.rob, visit(attendees=1))
+        submissions.save(forms.visit_log, org.rob, visit(attendees=3))
+        worker.process_events()
+        delivery.deliver_due()
+        sink = evaluate.DryRunSink()
+        fired = evaluate.schedule_occurrence(sink, report, monday.replace(tzinfo=None))
+        rob = next(f for f in fired if f["subject"] == "rob")
+        assert (rob["facts"]["visits_7d"], rob["facts"]["valid_visits_7d"]) == (2, 1)

@@ -143,7 +143,11 @@ class BuilderView(SecureView):
             if t.get("event"):
                 fact["event"] = t["event"]
             fact.update(engine.to_fact(payload, definition.referenced_fields(valid)))
-            for name in ("quiet", "days_quiet", "count", "streak", "records_7d"):
+            # The values the worker computes from the database (TRIGGER_VARIABLES)
+            # may be given in the sample to see how the rule would decide.
+            computed = ["quiet"] + [v["name"] for vs in vocabulary.TRIGGER_VARIABLES.values()
+                                    for v in vs]
+            for name in computed:
                 if name in payload:
                     fact[name] = payload[name]
             return {"sample": True, "fact": fact, "matched": engine.match(ruleset, fact)}

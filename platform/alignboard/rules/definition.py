@@ -146,7 +146,8 @@ def known_record_types():
 
 def _form_fields(form_key):
     """Keys a submission of the form's current version holds (derived values included), or
-    None when forms are not installed."""
+    None when forms are not installed or there is no such form (``_check_form_key``
+    refuses that one)."""
     try:
         from ..forms.definition import data_keys
         from ..forms.models import Form, FormVersion
@@ -154,12 +155,87 @@ def _form_fields(form_key):
         return None
     form = Form.get_or_none(Form.key == form_key)
     if form is None:
-        # Rules may be loaded before their form (the seed rules on a fresh install): the
-        # fields are checked once the form exists.
         return None
     version = (FormVersion.select().where(FormVersion.form == form)
                .order_by(FormVersion.version.desc()).first())
     return data_keys((version.definition if version else {}) or {})
+
+
+def _seed_form_keys():
+    """Keys of the form templates in the repository's ``forms/`` folder."""
+    import yaml
+
+    from ..forms.cli import templates_dir
+
+    keys = set()
+    folder = templates_dir()
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("key"):
+            keys.add(str(data["key"]))
+    return keys
+
+
+def _check_form_key(key, errors, path):
+    """A form a rule names (a trigger's ``form_key``, a form task's) must exist: with a
+    typo (``visit_lgo``) the rule would be stored and never fire, or hand out tasks nobody
+    can fill. Seed forms are no exception: the demo loads ``forms/`` before ``rules/``, and
+    on a fresh install the message says to do the same."""
+    try:
+        from ..forms.models import Form
+    except ImportError:  # forms are not installed: nothing to check against
+        return
+    if Form.select().where(Form.key == key).exists():
+        return
+    known = sorted(k for (k,) in Form.select(Form.key).tuples())
+    message = f"no form {key!r}; forms: {known or 'none yet'}"
+    if key in _seed_form_keys():
+        message += (f". {key!r} is a seed form: load the seed forms first "
+                    "(alignboard forms load-templates)")
+    errors[path] = [message]
+
+
+def _date_field_problem(record_type, date_field, sample=50, scan=5000):
+    """Why ``date_field`` cannot date an absence rule's records, or None.
+
+    When no stored value parses as a date (``stage`` holds "won"), every record is skipped
+    and every subject looks quiet for ever: each would get a wrong alert. Judged on the
+    latest non-empty values (an open deal has no ``close_date`` yet, and the newest deals
+    of the CRM sample have no ``engage_date``); with none to judge by (no records yet, as
+    on a fresh install) the field passes."""
+    from ..records.models import Record
+    from .evaluate import field_date
+
+    q = (Record.select(Record.fields).where(Record.type == record_type)
+         .order_by(Record.id.desc()).limit(scan))
+    values = []
+    for r in q:
+        raw = (r.fields or {}).get(date_field)
+        if raw not in (None, ""):
+            values.append(raw)
+            if len(values) >= sample:
+                break
+    if not values or any(field_date(v) is not None for v in values):
+        return None
+    return (f"date_field {date_field!r} is not a date field: none of the latest "
+            f"{len(values)} values of {record_type!r} records is a date (e.g. {values[0]!r});"
+            " name a field holding ISO dates such as 2017-03-31, or use occurred_at")
+
+
+def _record_fields_need_type(names, errors, path):
+    """``fields.<name>`` rows and ``where`` on a record event need the trigger's
+    ``record_type``: without it the field cannot be checked (``fields.amout`` would be
+    stored, read as empty on every record and never match) and records of every type
+    would be tested. The message names the types that have the field."""
+    for name in names:
+        having = sorted(rt for rt in known_record_types() if name in _known_record_fields(rt))
+        errors.setdefault(path, []).append(
+            f"field {name!r} of a record: say which record_type the rule is about"
+            + (f" (records with this field: {', '.join(having)})" if having else
+               f"; no record type has a field {name!r}"))
 
 
 def _metric_keys():
@@ -187,7 +263,9 @@ def _check_field(field, trigger, errors, path):
         return
     if event in ("record.created", "record.changed") and field.startswith("fields."):
         rtype = trigger.get("record_type")
-        if rtype and field[7:] not in _known_record_fields(rtype):
+        if not rtype:
+            _record_fields_need_type([field[7:]], errors, path)
+        elif field[7:] not in _known_record_fields(rtype):
             errors[path] = [f"records of type {rtype!r} have no field {field[7:]!r}"]
         return
     errors[path] = [f"unknown field {field!r}; known: {sorted(known)} plus "
@@ -292,6 +370,14 @@ def validate(data, channels=None):
             if name not in known:
                 errors.setdefault("trigger", []).append(
                     f"records of type {t['record_type']!r} have no field {name!r}")
+        if kind == "absence" and t["date_field"] != "occurred_at" and t["date_field"] in known:
+            problem = _date_field_problem(t["record_type"], t["date_field"])
+            if problem:
+                errors["trigger.date_field"] = [problem]
+    elif t["where"] and str(t.get("event", "")).startswith("record."):
+        _record_fields_need_type(list(t["where"]), errors, "trigger.where")
+    if t.get("form_key"):
+        _check_form_key(t["form_key"], errors, "trigger.form_key")
     for i, row in enumerate(d["conditions"]["rows"]):
         _check_row(row, t, errors, f"conditions.rows.{i}")
     registry = channels if channels is not None else channel_registry.available()
@@ -306,6 +392,10 @@ def validate(data, channels=None):
             action["settings"] = channel.Settings().load(action["settings"])
         except ValidationError as exc:
             errors.update(_flatten(exc.messages, path + ".settings"))
+        else:
+            if action["channel"] == "form_task":
+                _check_form_key(action["settings"]["form_key"], errors,
+                                path + ".settings.form_key")
         if channel.needs_recipients and not action["to"]:
             errors[path + ".to"] = ["pick at least one recipient"]
         for j, spec in enumerate(action["to"]):

@@ -418,6 +418,16 @@ def local_midnight_utc(day):
     return local.astimezone(dt_timezone.utc).replace(tzinfo=None)
 
 
+def field_date(raw):
+    """The date a record field holds (an ISO date, or the date part of an ISO datetime), or
+    None. An absence rule's ``date_field`` is read this way; ``definition.validate`` uses it
+    to refuse a field whose stored values are no dates."""
+    try:
+        return date.fromisoformat(str(raw)[:10]) if raw else None
+    except ValueError:
+        return None
+
+
 class History:
     """The dates of the matching records of an absence rule, per owner, sorted."""
 
@@ -435,11 +445,7 @@ class History:
                     continue
                 d = r.occurred_at.replace(tzinfo=dt_timezone.utc).astimezone(tz).date()
             else:
-                raw = (r.fields or {}).get(date_field)
-                try:
-                    d = date.fromisoformat(str(raw)[:10]) if raw else None
-                except ValueError:
-                    d = None
+                d = field_date((r.fields or {}).get(date_field))
                 if d is None:
                     continue
             self.dates.setdefault(r.owner_id, []).append(d)
@@ -488,19 +494,66 @@ def _schedule_should_fire(sink, rule, person, matched, at):
     return sink.episode_step(rule, f"person:{person.id}", matched, at)
 
 
+WEEK_COUNTS = ("records_7d", "submissions_7d", "visits_7d", "valid_visits_7d")
+
+
+def week_activity(since, until):
+    """Per person id, what they did in (since, until] (naive UTC): ``records_7d`` (records
+    they own, by ``occurred_at``: what connectors sync), ``submissions_7d`` (forms they
+    sent, by ``submitted_at``), ``visits_7d`` (of those, submissions of a visit form: one
+    with a ``visit_rule``) and ``valid_visits_7d``.
+
+    Visits logged in the app are submissions, never records, so a report on records alone
+    tells a rep with five visits they did nothing. A visit is valid as the form judged it
+    when it was sent (``valid``, stored by ``forms.schema.visit_validity``: long enough,
+    with a location) and no rule has since flagged it ``valid = no`` (what the rep sees on
+    the visit's page)."""
+    out = {}
+
+    def add(person_id, name):
+        row = out.setdefault(person_id, dict.fromkeys(WEEK_COUNTS, 0))
+        row[name] += 1
+
+    for owner_id, n in (Record.select(Record.owner, pw.fn.COUNT(Record.id))
+                        .where((Record.occurred_at > since) & (Record.occurred_at <= until)
+                               & Record.owner.is_null(False))
+                        .group_by(Record.owner).tuples()):
+        out.setdefault(owner_id, dict.fromkeys(WEEK_COUNTS, 0))["records_7d"] = n
+    try:
+        from ..forms.models import FormVersion, Submission
+    except ImportError:  # the forms area is optional: no submissions to count
+        return out
+    from ..notify.models import SubjectFlag
+
+    visit_versions = {v.id for v in FormVersion.select(FormVersion.id, FormVersion.definition)
+                      if (v.definition or {}).get("visit_rule")}
+    in_window = ((Submission.status == "submitted") & (Submission.submitted_at > since)
+                 & (Submission.submitted_at <= until))
+    flagged = {sid for (sid,) in SubjectFlag.select(SubjectFlag.subject_id).where(
+        (SubjectFlag.subject_type == "submission") & (SubjectFlag.key == "valid")
+        & (SubjectFlag.value == "no")
+        & SubjectFlag.subject_id.in_(Submission.select(Submission.id).where(in_window)))
+        .tuples()}
+    for s in Submission.select(Submission.id, Submission.person, Submission.form_version,
+                               Submission.data).where(in_window):
+        add(s.person_id, "submissions_7d")
+        if s.form_version_id in visit_versions:
+            add(s.person_id, "visits_7d")
+            if (s.data or {}).get("valid") is True and s.id not in flagged:
+                add(s.person_id, "valid_visits_7d")
+    return out
+
+
 def schedule_occurrence(sink, rule, local_at, subjects=None):
     """Fire a schedule rule's occurrence (a local wall time) for each matching subject."""
     t = rule.definition["trigger"]
     subjects = subjects if subjects is not None else subjects_for(t)
     at = local_at.replace(tzinfo=periods.timezone()).astimezone(dt_timezone.utc).replace(
         tzinfo=None)
-    since = at - timedelta(days=7)
-    counts = dict(Record.select(Record.owner, pw.fn.COUNT(Record.id)).where(
-        (Record.occurred_at > since) & (Record.occurred_at <= at)).group_by(Record.owner)
-        .tuples())
+    counts = week_activity(at - timedelta(days=7), at)
     fired = []
     for person in subjects:
-        facts = {"kind": "schedule", "records_7d": counts.get(person.id, 0)}
+        facts = {"kind": "schedule", **counts.get(person.id, dict.fromkeys(WEEK_COUNTS, 0))}
         if _schedule_should_fire(sink, rule, person, engine.match(rule.ruleset, facts), at):
             f = sink.fire(rule, person_subject(person), facts, at, day=local_at.date(),
                           dedupe_key=f"{rule.id}:person:{person.id}:t{local_at.isoformat()}")

@@ -64,7 +64,14 @@ TRIGGER_VARIABLES = {
                      "距上次记录天数")],
     "count": [_var("count", "number", "Number of records", "记录数")],
     "streak": [_var("streak", "number", "Consecutive periods", "连续周期数")],
-    "schedule": [_var("records_7d", "number", "Records in the last 7 days", "近 7 天记录数")],
+    # Per subject, over the 7 days before the occurrence (evaluate.week_activity).
+    "schedule": [
+        _var("records_7d", "number", "Records (synced) in the last 7 days", "近 7 天记录数"),
+        _var("submissions_7d", "number", "Forms sent in the last 7 days", "近 7 天提交表单数"),
+        _var("visits_7d", "number", "Visits logged in the last 7 days", "近 7 天拜访数"),
+        _var("valid_visits_7d", "number", "Valid visits (30+ minutes, located) in the last 7 days",
+             "近 7 天有效拜访数"),
+    ],
 }
 
 # Fields of record types whose shape is agreed between areas (the CRM deal contract);
