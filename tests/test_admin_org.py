@@ -31,6 +31,18 @@ def test_hr_creates_a_unit_in_the_admin(client, app, org, login):
         assert east.path.startswith(Unit.get(Unit.code == "co").path)
 
 
+def test_a_nul_character_in_an_admin_form_is_refused_and_nothing_is_stored(client, app,
+                                                                          org, login):
+    """PostgreSQL cannot store NUL: every page refuses it with a clear page, not a 500."""
+    login(org.hr)
+    r = client.post("/admin/unit/new/", data={"code": "east", "name": "East\x00",
+                                              "kind": "region", "parent": org.company.id})
+    assert r.status_code == 422
+    assert "name: a NUL character (code 0) cannot be stored" in r.get_data(as_text=True)
+    with app.app_context():
+        assert not Unit.select().where(Unit.code == "east").exists()
+
+
 def test_hr_sets_a_password_in_the_admin(client, app, org, login):
     login(org.hr)
     r = client.post(f"/admin/person/edit/?id={org.ray.id}", data={

@@ -77,24 +77,42 @@ def _is_api():
     return request.path.startswith("/api/")
 
 
+def shows_nul_beside_the_field(view):
+    """Mark a page view that refuses NUL characters itself, beside the field (the form fill
+    pages): the request-wide check below then leaves it alone."""
+    view.shows_nul_beside_the_field = True
+    return view
+
+
 def _refuse_nul():
-    """422 for a NUL character anywhere in an API request's query, form or JSON body.
+    """422 for a NUL character anywhere in a request's query, form or JSON body.
 
     PostgreSQL cannot store NUL in text, so such a value would be a 500 at the first
     write. Checking the request once here covers every resource and every field (people's
-    names, form answers, ...) of every area, instead of each schema remembering to."""
-    if not _is_api():
-        return None
+    names, form answers, admin forms, ...) of every area, instead of each schema and each
+    admin view remembering to. The API answers JSON naming the fields; a page answers an
+    error page (the browser's back button keeps what was typed)."""
     errors = {}
     for source in (request.args, request.form):
         for key in source:
             errors.update(nul_errors({key: source.getlist(key)}))
-    if request.is_json:
+    if _is_api() and request.is_json:
         # silent: a body that is not JSON at all is the view's 400, not ours.
         errors.update(nul_errors(request.get_json(silent=True)))
-    if errors:
+    if not errors:
+        return None
+    if _is_api():
         fail(422, "The request has invalid fields: see errors.", errors)
-    return None
+    from flask import current_app
+    from flask_babel import gettext
+    from werkzeug.exceptions import UnprocessableEntity
+
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "shows_nul_beside_the_field", False):
+        return None
+    raise UnprocessableEntity(gettext(
+        "%(fields)s: a NUL character (code 0) cannot be stored. Go back, remove it and "
+        "send again.", fields=", ".join(sorted(errors))))
 
 
 def _flatten(messages):

@@ -12,6 +12,7 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..api import shows_nul_beside_the_field
 from ..org import periods as org_periods
 from ..portal.views import HOME_CARDS
 from ..validation import parse_id
@@ -314,6 +315,7 @@ def _fillable_or_404(key):
 
 
 @bp.route("/<key>/new", methods=["GET", "POST"])
+@shows_nul_beside_the_field
 @login_required
 def fill(key):
     form = _fillable_or_404(key)
@@ -329,6 +331,7 @@ def fill(key):
 
 
 @bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])
+@shows_nul_beside_the_field
 @login_required
 def edit(submission_id):
     s = Submission.get_or_none((Submission.id == submission_id)
