@@ -125,3 +125,31 @@ def test_colour_words_are_translated_on_chinese_goal_pages(client, app, q1, crm_
         assert 'data-colour="red"' in badge and ">红色</span>" in badge
         assert ">red</span>" not in html and ">green</span>" not in html
         assert "Won value的颜色区间" in html
+
+
+def test_health_explanations_follow_the_readers_language_and_the_api_stays_english(
+        client, app, q1, crm_people, auth, login):
+    """How an objective got its colour and why a key result is grey or red are sentences a
+    person reads: Chinese on a Chinese page, English in the API."""
+    from datetime import date
+
+    from alignboard.goals.models import CheckIn, KeyResult, Objective
+    from alignboard.org.models import Person
+
+    with app.app_context():
+        o = Objective.create(title="Visits", period=q1, owner=crm_people.rob)
+        late = KeyResult.create(objective=o, title="Ten pilots", target_value=10, weight=50,
+                                deadline=date(2017, 2, 1))
+        CheckIn.create(key_result=late, person=crm_people.rob, progress=5)
+        KeyResult.create(objective=o, title="No target yet", weight=50)
+        Person.update(locale="zh_CN").where(Person.id == crm_people.rob.id).execute()
+    login(crm_people.rob)
+    html = client.get(f"/goals?period_id={q1}").data.decode()
+    assert "最弱的关键结果：Ten pilots" in html and "已过截止日期且未达成" in html
+    assert "没有目标值或尚无数值" in html
+    assert "weakest key result" not in html and "past the deadline" not in html
+    body = client.get(f"/api/v1/goals/objectives/{o.id}", headers=auth(crm_people.rob))
+    data = body.get_json()
+    assert data["health"]["how"] == "weakest key result: Ten pilots"
+    assert {kr["reason"] for kr in data["key_results"]} == {
+        "past the deadline and not reached", "no target value or no value yet"}

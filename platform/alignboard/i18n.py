@@ -54,6 +54,34 @@ COLOUR_NAMES = {"green": N_("green"), "amber": N_("amber"), "red": N_("red"),
                 "blue": N_("blue"), "grey": N_("grey")}
 
 
+class Phrase(str):
+    """English text that remembers its catalogue template and values.
+
+    It *is* the English string (the API, logs and comparisons see plain English), and a
+    page shows it in the reader's language with the ``translated`` filter. For texts built
+    in service code and shown both through the API and on pages, such as the explanation
+    of a health colour. Mark the template with ``N_`` so the catalogue sees it; a value may
+    itself be a Phrase and is translated with it.
+    """
+
+    def __new__(cls, template, **values):
+        self = super().__new__(cls, template % values if values else template)
+        self.template, self.values = template, values
+        return self
+
+    def translated(self):
+        if not has_request_context():
+            return str(self)
+        values = {k: (v.translated() if isinstance(v, Phrase) else v)
+                  for k, v in self.values.items()}
+        return gettext(self.template, **values)
+
+
+def translated(text):
+    """Jinja filter: a Phrase in the reader's language; any other text as it is."""
+    return text.translated() if isinstance(text, Phrase) else text
+
+
 def colour_name(colour):
     """The word for ``colour`` in the reader's language (unknown colours as they are)."""
     if colour in COLOUR_NAMES:
@@ -66,6 +94,7 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_locale)
 
     app.jinja_env.filters["colour_name"] = colour_name
+    app.jinja_env.filters["translated"] = translated
 
     @app.context_processor
     def _locales():

@@ -24,6 +24,7 @@ on % of pace that all its measured key results share, else by the default bands.
 """
 import math
 
+from ..i18n import N_, Phrase
 from ..metrics import colours, pace
 from ..metrics.models import MetricValue, Target
 from .models import CheckIn, KeyResult
@@ -31,6 +32,9 @@ from .models import CheckIn, KeyResult
 # Blue (a metric's "ahead" band) ranks with green; grey means "not measurable" and is
 # left out before ranking.
 RANK = {"blue": 0, "green": 0, "amber": 1, "red": 2, "grey": -1}
+
+# Explanations are Phrases: English in the API, the reader's language on pages.
+PAST_DEADLINE = Phrase(N_("past the deadline and not reached"))
 
 
 def colour_for(pace_pct):
@@ -189,9 +193,9 @@ def key_result_card(kr, objective, day=None, engines=None):
             colour = colour_for(pace_pct)
     reason = ""
     if kr.deadline and day > kr.deadline and progress is not None and progress < 1:
-        colour, reason = "red", "past the deadline and not reached"
+        colour, reason = "red", PAST_DEADLINE
     elif progress is None:
-        reason = "no target value or no value yet"
+        reason = Phrase(N_("no target value or no value yet"))
     metric = kr.metric if kr.metric_id else None
     return {"id": kr.id, "title": kr.title, "owner_id": kr.owner_id,
             "criterion": kr.criterion, "deadline": kr.deadline.isoformat() if kr.deadline else None,
@@ -213,14 +217,17 @@ def _weighted_bands(known):
     on % of pace all measured key results share, else (None, None, why not)."""
     ids = {k["colour_rule"]["metric_id"] if k["colour_rule"] else None for k in known}
     if ids == {None}:
-        return None, None, "default bands"
+        return None, None, Phrase(N_("default bands"))
     if None in ids or len(ids) > 1:
-        return None, None, "default bands: the key results have no common colour rule"
+        return None, None, Phrase(N_(
+            "default bands: the key results have no common colour rule"))
     rule, bands = colours.rule_for(ids.pop())
     single = _single_period(bands)
     if rule is None or rule.basis != "pace" or not single:
-        return None, None, "default bands: the common colour rule has no bands on % of pace"
-    return rule, single, f"bands of {known[0]['metric_name']}"
+        return None, None, Phrase(N_(
+            "default bands: the common colour rule has no bands on %(basis)s"),
+            basis=Phrase(N_("% of pace")))
+    return rule, single, Phrase(N_("bands of %(metric)s"), metric=known[0]["metric_name"])
 
 
 def objective_card(objective, day=None, engines=None):
@@ -230,7 +237,7 @@ def objective_card(objective, day=None, engines=None):
            KeyResult.select().where(KeyResult.objective == objective).order_by(KeyResult.id)]
     known = [k for k in krs if k["colour"] != "grey"]
     if not known:
-        colour, how = "grey", "no key result can be measured yet"
+        colour, how = "grey", Phrase(N_("no key result can be measured yet"))
     elif objective.health_mode == "weighted":
         weights = [k["weight"] or 0 for k in known]
         if sum(weights) > 0:
@@ -243,11 +250,12 @@ def objective_card(objective, day=None, engines=None):
         else:
             band = colours.pick(bands, [pct])
             colour = band.colour if band else "grey"
-        how = f"weighted pace {pct:.0f}%, {which}"
-        if (any(k["reason"].startswith("past the deadline") for k in known)
+        how = Phrase(N_("weighted pace %(pct)s%%, %(which)s"), pct=f"{pct:.0f}", which=which)
+        if (any(k["reason"] == PAST_DEADLINE for k in known)
                 and RANK.get(colour, 0) == 0 and colour != "grey"):
             colour = "amber"
     else:
         worst = max(known, key=lambda k: RANK[k["colour"]])
-        colour, how = worst["colour"], f"weakest key result: {worst['title']}"
+        colour, how = worst["colour"], Phrase(N_("weakest key result: %(title)s"),
+                                              title=worst["title"])
     return {"colour": colour, "how": how, "key_results": krs}
