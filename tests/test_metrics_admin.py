@@ -158,6 +158,24 @@ def _speaks_chinese(app, person):
         Person.update(locale="zh_CN").where(Person.id == person.id).execute()
 
 
+def test_formula_refusals_speak_chinese_on_the_chinese_admin(client, app, deals, won_value,
+                                                             admin_session):
+    _speaks_chinese(app, deals.org.hr)
+    token = admin_session(deals.org.hr)
+    for formula, chinese in (
+            ("won_value * (", "第 13 个字符处语法错误：圆括号 &#39;(&#39; 未闭合"),
+            ("if(won_value > 0, 1)", "if() 需要 3 个参数（condition, if_true, if_false），"
+                                     "而不是 2 个"),
+            ("won_value.real", "公式中不允许使用属性访问 (a.b)"),
+            ("lost_value * 2", "公式中有未知指标 &#39;lost_value&#39;")):
+        page = client.post("/admin/metric/new/", follow_redirects=True, data=_metric_form(
+            token, key="bonus", kind="formula", formula=formula, no_filters=True)).data.decode()
+        assert chinese in page, formula
+        assert "syntax error" not in page and "takes 3 arguments" not in page
+    with app.app_context():
+        assert not Metric.select().where(Metric.key == "bonus").exists()
+
+
 def test_refusals_legends_and_colour_names_speak_chinese(client, app, deals, won_value,
                                                           admin_session):
     """definitions.check, colours.check_bands and the views' own checks run away from the

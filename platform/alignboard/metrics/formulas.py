@@ -19,6 +19,8 @@ from functools import lru_cache
 import simpleeval
 from flask import current_app, has_app_context
 
+from ..i18n import N_, say as _
+
 log = logging.getLogger(__name__)
 
 MAX_LENGTH = 500
@@ -33,7 +35,8 @@ class FormulaError(ValueError):
 
 def _bounded_power(a, b):
     if abs(b) > MAX_EXPONENT or abs(a) > MAX_MAGNITUDE:
-        raise FormulaError(f"{a} ** {b} is too large (exponent at most {MAX_EXPONENT})")
+        raise FormulaError(_("%(a)s ** %(b)s is too large (exponent at most %(most)s)",
+                             a=a, b=b, most=MAX_EXPONENT))
     return a ** b
 
 
@@ -48,12 +51,13 @@ ALLOWED_NODES = (ast.Expression, ast.Expr, ast.BinOp, ast.UnaryOp, ast.BoolOp, a
                  ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
                  ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or, ast.Eq, ast.NotEq, ast.Lt,
                  ast.LtE, ast.Gt, ast.GtE)
-NODE_NAMES = {ast.Attribute: "attribute access (a.b)", ast.Subscript: "subscripts (a[b])",
-              ast.Lambda: "lambda", ast.ListComp: "comprehensions",
-              ast.GeneratorExp: "comprehensions", ast.DictComp: "comprehensions",
-              ast.SetComp: "comprehensions", ast.NamedExpr: "assignment (:=)",
-              ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dictionaries",
-              ast.Set: "sets", ast.JoinedStr: "f-strings", ast.Starred: "* arguments"}
+NODE_NAMES = {ast.Attribute: N_("attribute access (a.b)"),
+              ast.Subscript: N_("subscripts (a[b])"), ast.Lambda: N_("lambda"),
+              ast.ListComp: N_("comprehensions"), ast.GeneratorExp: N_("comprehensions"),
+              ast.DictComp: N_("comprehensions"), ast.SetComp: N_("comprehensions"),
+              ast.NamedExpr: N_("assignment (:=)"), ast.List: N_("lists"),
+              ast.Tuple: N_("tuples"), ast.Dict: N_("dictionaries"), ast.Set: N_("sets"),
+              ast.JoinedStr: N_("f-strings"), ast.Starred: N_("* arguments")}
 
 
 def _tokens(text):
@@ -67,17 +71,24 @@ def _tokens(text):
                 opened.append((tok.string, tok.start[1] + 1))
             elif tok.type == tokenize.OP and tok.string in ")]}":
                 if not opened:
-                    raise FormulaError(f"syntax error at character {tok.start[1] + 1}: "
-                                       f"'{tok.string}' closes nothing that was opened")
+                    raise FormulaError(_(
+                        "syntax error at character %(n)d: '%(token)s' closes nothing that "
+                        "was opened", n=tok.start[1] + 1, token=tok.string))
                 opened.pop()
     except tokenize.TokenError as exc:
         if opened:
             what, where = opened[-1]
-            raise FormulaError(f"syntax error at character {where}: unclosed "
-                               f"{'parenthesis' if what == '(' else 'bracket'} '{what}'") from None
-        raise FormulaError(f"syntax error: {exc.args[0]}") from None
+            if what == "(":
+                message = _("syntax error at character %(n)d: unclosed parenthesis '%(token)s'",
+                            n=where, token=what)
+            else:
+                message = _("syntax error at character %(n)d: unclosed bracket '%(token)s'",
+                            n=where, token=what)
+            raise FormulaError(message) from None
+        # The parser's own words stay English inside the translated frame.
+        raise FormulaError(_("syntax error: %(detail)s", detail=exc.args[0])) from None
     except (IndentationError, SyntaxError) as exc:
-        raise FormulaError(f"syntax error: {exc}") from None
+        raise FormulaError(_("syntax error: %(detail)s", detail=exc)) from None
     return tokens
 
 
@@ -118,38 +129,43 @@ def parse(text):
     do not allow.
     """
     if not isinstance(text, str) or not text.strip():
-        raise FormulaError("the formula is empty")
+        raise FormulaError(_("the formula is empty"))
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"the formula is {len(text)} characters long; at most "
-                           f"{MAX_LENGTH} are allowed")
+        raise FormulaError(_("the formula is %(n)d characters long; at most %(most)d are "
+                             "allowed", n=len(text), most=MAX_LENGTH))
     if "\n" in text or "\r" in text:
-        raise FormulaError("a formula is one line")
+        raise FormulaError(_("a formula is one line"))
     source = _rewrite_if(text.strip())
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        where = f" at character {exc.offset}" if exc.offset else ""
-        raise FormulaError(f"syntax error{where}: {exc.msg}") from None
+        if exc.offset:
+            raise FormulaError(_("syntax error at character %(n)d: %(detail)s",
+                                 n=exc.offset, detail=exc.msg)) from None
+        raise FormulaError(_("syntax error: %(detail)s", detail=exc.msg)) from None
     for node in ast.walk(tree):
         if not isinstance(node, ALLOWED_NODES):
             what = NODE_NAMES.get(type(node), type(node).__name__)
-            raise FormulaError(f"{what} is not allowed in a formula")
+            raise FormulaError(_("%(what)s is not allowed in a formula", what=_(what)))
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
-                raise FormulaError("only functions may be called, by name")
+                raise FormulaError(_("only functions may be called, by name"))
             if node.keywords:
-                raise FormulaError(f"{node.func.id}() takes no keyword arguments")
+                raise FormulaError(_("%(name)s() takes no keyword arguments",
+                                     name=node.func.id))
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             # Metrics are numbers: text can only fail at evaluation ("not a number").
-            raise FormulaError(f"text ({node.value!r}) is not allowed in a formula; "
-                               "formulas compute with numbers and metric keys")
+            raise FormulaError(_("text (%(value)s) is not allowed in a formula; formulas "
+                                 "compute with numbers and metric keys",
+                                 value=repr(node.value)))
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float)):
-            raise FormulaError(f"the constant {node.value!r} is not allowed")
+            raise FormulaError(_("the constant %(value)s is not allowed",
+                                 value=repr(node.value)))
         if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise FormulaError(f"names may not start with '_': {node.id}")
+            raise FormulaError(_("names may not start with '_': %(name)s", name=node.id))
         if (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod))
                 and isinstance(node.right, ast.Constant) and node.right.value == 0):
-            raise FormulaError("division by zero: the divisor is the constant 0")
+            raise FormulaError(_("division by zero: the divisor is the constant 0"))
     return _LazyIf().visit(tree).body
 
 
@@ -194,18 +210,23 @@ def _arity_error(name, fn, count):
     params = signature.parameters.values()
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if any(p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in params):
-        return f"{name}() needs keyword arguments, which formulas cannot give"
+        return _("%(name)s() needs keyword arguments, which formulas cannot give", name=name)
     least = sum(1 for p in positional if p.default is p.empty)
     if any(p.kind == p.VAR_POSITIONAL for p in params):
-        takes = f"at least {least}"
+        takes = _("at least %(n)d", n=least)
     elif least == len(positional):
-        takes = f"{least}"
+        takes = str(least)
     else:
-        takes = f"{least} to {len(positional)}"
-    plural = "" if takes in ("1", "at least 1") else "s"
+        takes = _("%(least)d to %(most)d", least=least, most=len(positional))
     names = ", ".join(p.name for p in positional)
-    return (f"{name}() takes {takes} argument{plural}" + (f" ({names})" if names else "")
-            + f", not {count}")
+    if least == 1 and len(positional) <= 1:
+        return _("%(name)s() takes %(takes)s argument (%(names)s), not %(count)d", name=name,
+                 takes=takes, names=names, count=count)
+    if not names:
+        return _("%(name)s() takes %(takes)s arguments, not %(count)d", name=name,
+                 takes=takes, count=count)
+    return _("%(name)s() takes %(takes)s arguments (%(names)s), not %(count)d", name=name,
+             takes=takes, names=names, count=count)
 
 
 def check(text, known_metrics):
@@ -218,8 +239,8 @@ def check(text, known_metrics):
     funcs = functions()
     unknown_calls = sorted(calls - set(funcs))
     if unknown_calls:
-        raise FormulaError(f"unknown function {unknown_calls[0]}(); available: "
-                           f"{', '.join(sorted(funcs))}")
+        raise FormulaError(_("unknown function %(name)s(); available: %(names)s",
+                             name=unknown_calls[0], names=", ".join(sorted(funcs))))
     # A wrong number of arguments would only show at evaluation, as "not a number" on
     # every value; plugin functions are checked the same way through their signature.
     for node in ast.walk(parse(text)):
@@ -232,7 +253,7 @@ def check(text, known_metrics):
                 raise FormulaError(problem)
     unknown = sorted(names - set(known_metrics))
     if unknown:
-        raise FormulaError(f"unknown metric {unknown[0]!r} in the formula")
+        raise FormulaError(_("unknown metric %(key)s in the formula", key=repr(unknown[0])))
     return names
 
 
