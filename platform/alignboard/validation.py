@@ -7,13 +7,41 @@ the input arrives, as a clear error, rather than fail deep inside a query as a 5
 """
 import re
 
-from marshmallow import validate
+from marshmallow import ValidationError, validate
 
 from .db import MAX_ID, id_in_range
 
 # For marshmallow id, version and filter fields: an over-long number is a 422 naming the
 # field, not an overflow in the database.
 ID = validate.Range(1, MAX_ID, error="is not a valid id")
+
+# Control characters other than tab and line breaks: nobody types them, spreadsheets
+# (openpyxl) refuse to write them, and some terminals and logs act on them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A name, login or code is one line: tabs and line breaks are refused there too.
+CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_MESSAGE = "Must not contain control characters."
+BREAK_MESSAGE = "Must be one line, without tabs or control characters."
+
+
+def control_problem(text, one_line=False):
+    """The message for ``text`` holding a control character (tab and line breaks allowed
+    unless ``one_line``), or None when it is clean or not text."""
+    if not isinstance(text, str):
+        return None
+    if one_line:
+        return BREAK_MESSAGE if CONTROL_OR_BREAK.search(text) else None
+    return CONTROL_MESSAGE if CONTROL.search(text) else None
+
+
+def plain_text(one_line=False):
+    """A marshmallow validator refusing control characters (see ``control_problem``)."""
+    def check(value):
+        problem = control_problem(value, one_line)
+        if problem:
+            raise ValidationError(problem)
+    return check
+
 
 NUL = "\x00"
 NUL_MESSAGE = "Must not contain a NUL character (code 0)."
