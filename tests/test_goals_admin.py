@@ -1,7 +1,7 @@
 """Goals admin: objectives with key results as form rows, hygiene refused on save, the
 cascade page with health, alignment and hygiene issues."""
 from alignboard.goals.models import KeyResult, Objective
-from alignboard.org.models import Period
+from alignboard.org.models import Period, Person
 
 
 def _form(token, period_id, **extra):
@@ -156,6 +156,13 @@ def test_a_target_plan_inheriting_more_than_100_percent_is_refused(client, app, 
         response.data.decode()
     with app.app_context():
         assert not TargetPlan.select().exists()
+        Person.update(locale="zh_CN").where(Person.id == org.hr.id).execute()
+    token = admin_session(org.hr)
+    response = client.post("/admin/targetplan/new/", data={
+        "csrf_token": token, "name": "Regions", "metric": str(won_value.id),
+        "period": str(q1), "parent_unit": str(org.company.id), "total": "100",
+        "inherit_pct": "150", "factor_keys": ""}, follow_redirects=True)
+    assert "继承份额是 0 到 100 之间的百分比，不能是 150" in response.data.decode()
 
 
 def _lone_kr(token, objective_id, title, weight):

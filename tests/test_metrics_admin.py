@@ -174,6 +174,9 @@ def test_formula_refusals_speak_chinese_on_the_chinese_admin(client, app, deals,
         assert "syntax error" not in page and "takes 3 arguments" not in page
     with app.app_context():
         assert not Metric.select().where(Metric.key == "bonus").exists()
+    page = client.post("/admin/seasonalitycurve/new/", follow_redirects=True, data={
+        "csrf_token": token, "name": "odd", "weights": "1,inf"}).data.decode()
+    assert "权重必须是普通数字" in page and "no inf or nan" not in page
 
 
 def test_refusals_legends_and_colour_names_speak_chinese(client, app, deals, won_value,

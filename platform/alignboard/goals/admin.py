@@ -102,8 +102,8 @@ def _inherit_percentage(form, field):
     """Refused on save: the plan could never be derived (150% would hand out more than the
     whole). Missing local factors are not refused, as HR may enter them after the plan."""
     if field.data is not None and not 0 <= field.data <= 100:
-        raise ValidationError(f"the inherited share is a percentage from 0 to 100, "
-                              f"not {field.data:g}")
+        raise ValidationError(_("the inherited share is a percentage from 0 to 100, not "
+                                "%(value)s", value=f"{field.data:g}"))
 
 
 class TargetPlanView(AtomicMixin, SecureModelView):

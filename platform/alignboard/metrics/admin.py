@@ -202,8 +202,8 @@ def _finite_weights(form, field):
     except ValueError:
         return  # on_model_change explains the format
     if not math.isfinite(sum(values)):
-        raise ValidationError("weights must be ordinary numbers: no inf or nan, and not so "
-                              "large that their sum overflows")
+        raise ValidationError(_("weights must be ordinary numbers: no inf or nan, and not "
+                                "so large that their sum overflows"))
 
 
 class CurveView(SecureModelView):
