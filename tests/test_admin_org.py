@@ -218,3 +218,37 @@ def test_no_admin_page_fails_on_an_over_long_or_garbled_id_or_page(app, client, 
     assert r.status_code == 302
     with app.app_context():
         assert not Period.select().where(Period.id == period.id).exists()
+
+
+def _page(response):
+    import html
+
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_a_cycle_names_the_chosen_manager_and_parent_in_both_languages(client, app, org,
+                                                                        login):
+    """The walk up the chain ends at the person (unit) being saved: the message must name
+    the manager (parent) that was chosen, in the reader's language."""
+    login(org.hr)
+    mia_form = {"login": "mia", "name": "Mia", "role": org.mia.role_id, "unit": org.team_a.id,
+                "manager": org.rob.id, "active": "y"}
+    unit_form = {"code": "co", "name": "Company", "kind": "company", "parent": org.team_a.id}
+    page = _page(client.post(f"/admin/person/edit/?id={org.mia.id}", data=mia_form,
+                             follow_redirects=True))
+    assert "mia cannot report to rob: rob already reports to mia" in page
+    page = _page(client.post(f"/admin/unit/edit/?id={org.company.id}", data=unit_form,
+                             follow_redirects=True))
+    assert "unit 'co' cannot be placed under 'team-a', one of its own descendants" in page
+
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = _page(client.post(f"/admin/person/edit/?id={org.mia.id}", data=mia_form,
+                             follow_redirects=True))
+    assert "mia 不能向 rob 汇报：rob 已经（直接或间接）向 mia 汇报" in page
+    assert "cannot report to" not in page
+    page = _page(client.post(f"/admin/unit/edit/?id={org.company.id}", data=unit_form,
+                             follow_redirects=True))
+    assert "单元“co”不能放在“team-a”之下" in page and "descendant" not in page
+    with app.app_context():
+        assert Person.get(Person.login == "mia").manager.login == "exec"
+        assert Unit.get(Unit.code == "co").parent is None
