@@ -252,3 +252,126 @@ def test_a_cycle_names_the_chosen_manager_and_parent_in_both_languages(client, a
     with app.app_context():
         assert Person.get(Person.login == "mia").manager.login == "exec"
         assert Unit.get(Unit.code == "co").parent is None
+
+
+def _labels(page):
+    """{field: label text} of a Flask-Admin form page."""
+    import re
+
+    return {name: " ".join(text.replace("&nbsp;", " ").split())
+            for name, text in re.findall(r'<label for="(\w+)"[^>]*>([^<]*)</label>', page)}
+
+
+def _cells(page, pattern):
+    import re
+
+    return [" ".join(m.split()) for m in re.findall(pattern, page, re.S)]
+
+
+def test_the_chinese_admin_labels_forms_lists_and_choices_in_chinese(client, app, org,
+                                                                     login):
+    """Issue 2: the HR admin in Chinese. The form labels, the list headers and the choice
+    labels (kinds, scopes, roles) follow the reader's language, not only the menu."""
+    from alignboard.org.models import Period
+
+    with app.app_context():
+        Period.create(kind="quarter", name="2031-Q1", start="2031-01-01", end="2031-03-31")
+    login(org.hr)
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    options = r"<option[^>]*>([^<]*)</option>"
+    headers = r'<th class="column-header[^"]*">\s*<a [^>]*>([^<]*)</a>'
+
+    page = client.get("/admin/person/new/").get_data(as_text=True)
+    assert _labels(page) == {
+        "login": "账号", "name": "名称", "email": "邮箱", "external_id": "外部编号",
+        "unit": "单元", "manager": "经理", "role": "角色", "active": "启用",
+        "locale": "语言", "new_password": "新密码"}
+    assert {"销售代表", "人力资源/BP"} <= set(_cells(page, options))
+    assert "rep" not in _cells(page, options)
+    page = client.get(f"/admin/person/edit/?id={org.rob.id}").get_data(as_text=True)
+    assert _labels(page)["login"] == "账号" and _labels(page)["manager"] == "经理"
+
+    page = client.get("/admin/unit/new/").get_data(as_text=True)
+    assert _labels(page) == {"code": "编码", "name": "名称", "kind": "类型",
+                             "parent": "上级单元", "leader": "负责人"}
+    assert {"公司", "大区", "团队", "其他"} <= set(_cells(page, options))
+
+    page = client.get("/admin/period/new/").get_data(as_text=True)
+    assert _labels(page) == {"kind": "类型", "name": "名称", "start": "开始",
+                             "end": "结束(含)"}
+    assert _cells(page, options) == ["年", "季度", "月", "周"]
+
+    page = client.get("/admin/role/new/").get_data(as_text=True)
+    assert _labels(page)["scope"] == "可见范围"
+    assert _cells(page, options) == ["仅本人数据", "所负责的单元及其下级", "全部"]
+
+    page = client.get("/admin/person/").get_data(as_text=True)
+    assert _cells(page, headers) == ["账号", "名称", "邮箱", "单元", "经理", "角色", "启用"]
+    assert "销售代表" in _cells(page, r'<td class="col-role">(.*?)</td>')
+    page = client.get("/admin/unit/").get_data(as_text=True)
+    assert _cells(page, headers) == ["编码", "名称", "类型", "上级单元", "负责人"]
+    assert _cells(page, r'<td class="col-kind">(.*?)</td>') == [
+        "公司", "大区", "团队", "大区", "团队"]
+    page = client.get("/admin/period/").get_data(as_text=True)
+    assert _cells(page, headers) == ["类型", "名称", "开始", "结束(含)"]
+    assert _cells(page, r'<td class="col-kind">(.*?)</td>') == ["季度"]
+
+
+def test_the_admin_refuses_a_taken_login_code_or_external_id_in_words(client, app, org,
+                                                                      login):
+    """Not the driver's "UNIQUE constraint failed: person.login" (which also reads
+    differently on PostgreSQL): the field says the value is taken, in the reader's language."""
+    login(org.hr)
+    person = {"login": "rob", "name": "Rob Two", "role": org.rob.role_id, "active": "y",
+              "external_id": "E-9"}
+    r = client.post("/admin/person/new/", data=person)
+    page = _page(r)
+    assert r.status_code == 200 and "Login rob is already taken" in page
+    assert "UNIQUE" not in page
+    with app.app_context():
+        Person.update(external_id="E-9").where(Person.login == "mia").execute()
+    page = _page(client.post("/admin/person/new/", data=dict(person, login="rob.two")))
+    assert "External id E-9 is already taken" in page and "UNIQUE" not in page
+    # Editing a person keeps their own login and external id.
+    r = client.post(f"/admin/person/edit/?id={org.mia.id}", data={
+        "login": "mia", "name": "Mia M", "role": org.mia.role_id, "unit": org.team_a.id,
+        "manager": org.exec.id, "active": "y", "external_id": "E-9"})
+    assert r.status_code == 302
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = _page(client.post("/admin/unit/new/", data={"code": "team-a", "name": "A2",
+                                                       "kind": "team"}))
+    assert "编码 team-a 已被使用" in page and "UNIQUE" not in page
+    with app.app_context():
+        assert Person.select().where(Person.name == "Rob Two").count() == 0
+        assert Unit.select().where(Unit.name == "A2").count() == 0
+        assert Person.get(Person.login == "mia").name == "Mia M"
+
+
+def test_the_admin_refuses_what_the_api_refuses_in_logins_emails_and_names(client, app, org,
+                                                                          login):
+    """The API's login and e-mail rules (org/schemas.py) and the one-line rule for names,
+    logins and codes apply in the admin too: nothing is stored."""
+    login(org.hr)
+    base = {"name": "Bad", "role": org.rob.role_id, "active": "y"}
+    page = _page(client.post("/admin/person/new/", data=dict(base, login="Bad Login<b>")))
+    assert "'Bad Login<b>' may hold only lower-case letters" in page
+    page = _page(client.post("/admin/person/new/", data=dict(base, login="bad.mail",
+                                                             email="notmail")))
+    assert "'notmail' is not an e-mail address" in page
+    page = _page(client.post("/admin/person/new/", data=dict(base, login="bad.name",
+                                                             name="Z\x07")))
+    assert "Must be one line, without tabs or control characters." in page
+    page = _page(client.post("/admin/unit/new/", data={"code": "sp ace\t", "name": "Tab\tbed",
+                                                       "kind": "team"}))
+    assert page.count("Must be one line, without tabs or control characters.") == 2
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = _page(client.post("/admin/period/new/", data={
+        "kind": "year", "name": "20\x1b31", "start": "2031-01-01", "end": "2031-12-31"}))
+    assert "Must be one line" not in page and "不能含有" in page
+    with app.app_context():
+        from alignboard.org.models import Period
+
+        assert not Person.select().where(Person.name.in_(["Bad", "Z\x07"])).exists()
+        assert not Unit.select().where(Unit.kind == "team", Unit.code != "team-a",
+                                       Unit.code != "team-b").exists()
+        assert not Period.select().exists()
