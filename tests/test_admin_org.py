@@ -375,3 +375,16 @@ def test_the_admin_refuses_what_the_api_refuses_in_logins_emails_and_names(clien
         assert not Unit.select().where(Unit.kind == "team", Unit.code != "team-a",
                                        Unit.code != "team-b").exists()
         assert not Period.select().exists()
+
+
+def test_the_export_picker_of_the_chinese_forms_admin_lists_chinese_titles(client, forms,
+                                                                          org, login):
+    login(org.hr)
+    picker = r'<select name="form_key".*?</select>'
+    page = client.get("/admin/forms_admin/").get_data(as_text=True)
+    assert "Weekly report" in _cells(page, picker)[0]
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = client.get("/admin/forms_admin/").get_data(as_text=True)
+    options = _cells(_cells(page, picker)[0], r"<option[^>]*>([^<]*)</option>")
+    assert "周报" in options and "客户拜访记录" in options
+    assert "Weekly report" not in options
