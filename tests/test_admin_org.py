@@ -388,3 +388,37 @@ def test_the_export_picker_of_the_chinese_forms_admin_lists_chinese_titles(clien
     options = _cells(_cells(page, picker)[0], r"<option[^>]*>([^<]*)</option>")
     assert "周报" in options and "客户拜访记录" in options
     assert "Weekly report" not in options
+
+
+def test_error_pages_have_a_title_and_description_in_the_readers_language(client, app, org,
+                                                                         login):
+    """Werkzeug's pages are English only ("Unprocessable Entity" above the Chinese NUL
+    message): pages outside /api get ours, with the status kept; the API stays JSON."""
+    login(org.hr)
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    r = client.post("/admin/unit/new/", data={"code": "east", "name": "East\x00",
+                                              "kind": "region"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "无法处理该请求" in page
+    assert _cells(page, r'id="error-description">(.*?)<') == [
+        "name：无法保存 NUL 字符（代码 0）。请返回，删除该字符后重新提交。"]
+    assert "Unprocessable Entity" not in page
+    r = client.get("/no/such/page")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 404 and "找不到页面" in page and "此地址没有内容" in page
+    assert "Not Found" not in page and "requested URL" not in page
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404 and r.get_json()["status"] == 404
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    r = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(b"x" * 2000), "p.csv")})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 413 and "请求过大" in page and "Request Entity" not in page
+
+    login(org.rob)
+    r = client.get("/admin/person/")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 403 and "不允许" in page and "Forbidden" not in page
+    client.post("/language", data={"locale": "en", "next": "/"})
+    page = client.get("/no/such/page").get_data(as_text=True)
+    assert "Page not found" in page and "There is nothing at this address" in page
