@@ -218,3 +218,207 @@ def test_no_admin_page_fails_on_an_over_long_or_garbled_id_or_page(app, client, 
     assert r.status_code == 302
     with app.app_context():
         assert not Period.select().where(Period.id == period.id).exists()
+
+
+def _page(response):
+    import html
+
+    return html.unescape(response.get_data(as_text=True))
+
+
+def test_a_cycle_names_the_chosen_manager_and_parent_in_both_languages(client, app, org,
+                                                                        login):
+    """The walk up the chain ends at the person (unit) being saved: the message must name
+    the manager (parent) that was chosen, in the reader's language."""
+    login(org.hr)
+    mia_form = {"login": "mia", "name": "Mia", "role": org.mia.role_id, "unit": org.team_a.id,
+                "manager": org.rob.id, "active": "y"}
+    unit_form = {"code": "co", "name": "Company", "kind": "company", "parent": org.team_a.id}
+    page = _page(client.post(f"/admin/person/edit/?id={org.mia.id}", data=mia_form,
+                             follow_redirects=True))
+    assert "mia cannot report to rob: rob already reports to mia" in page
+    page = _page(client.post(f"/admin/unit/edit/?id={org.company.id}", data=unit_form,
+                             follow_redirects=True))
+    assert "unit 'co' cannot be placed under 'team-a', one of its own descendants" in page
+
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = _page(client.post(f"/admin/person/edit/?id={org.mia.id}", data=mia_form,
+                             follow_redirects=True))
+    assert "mia 不能向 rob 汇报：rob 已经（直接或间接）向 mia 汇报" in page
+    assert "cannot report to" not in page
+    page = _page(client.post(f"/admin/unit/edit/?id={org.company.id}", data=unit_form,
+                             follow_redirects=True))
+    assert "单元“co”不能放在“team-a”之下" in page and "descendant" not in page
+    with app.app_context():
+        assert Person.get(Person.login == "mia").manager.login == "exec"
+        assert Unit.get(Unit.code == "co").parent is None
+
+
+def _labels(page):
+    """{field: label text} of a Flask-Admin form page."""
+    import re
+
+    return {name: " ".join(text.replace("&nbsp;", " ").split())
+            for name, text in re.findall(r'<label for="(\w+)"[^>]*>([^<]*)</label>', page)}
+
+
+def _cells(page, pattern):
+    import re
+
+    return [" ".join(m.split()) for m in re.findall(pattern, page, re.S)]
+
+
+def test_the_chinese_admin_labels_forms_lists_and_choices_in_chinese(client, app, org,
+                                                                     login):
+    """Issue 2: the HR admin in Chinese. The form labels, the list headers and the choice
+    labels (kinds, scopes, roles) follow the reader's language, not only the menu."""
+    from alignboard.org.models import Period
+
+    with app.app_context():
+        Period.create(kind="quarter", name="2031-Q1", start="2031-01-01", end="2031-03-31")
+    login(org.hr)
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    options = r"<option[^>]*>([^<]*)</option>"
+    headers = r'<th class="column-header[^"]*">\s*<a [^>]*>([^<]*)</a>'
+
+    page = client.get("/admin/person/new/").get_data(as_text=True)
+    assert _labels(page) == {
+        "login": "账号", "name": "名称", "email": "邮箱", "external_id": "外部编号",
+        "unit": "单元", "manager": "经理", "role": "角色", "active": "启用",
+        "locale": "语言", "new_password": "新密码"}
+    assert {"销售代表", "人力资源/BP"} <= set(_cells(page, options))
+    assert "rep" not in _cells(page, options)
+    page = client.get(f"/admin/person/edit/?id={org.rob.id}").get_data(as_text=True)
+    assert _labels(page)["login"] == "账号" and _labels(page)["manager"] == "经理"
+
+    page = client.get("/admin/unit/new/").get_data(as_text=True)
+    assert _labels(page) == {"code": "编码", "name": "名称", "kind": "类型",
+                             "parent": "上级单元", "leader": "负责人"}
+    assert {"公司", "大区", "团队", "其他"} <= set(_cells(page, options))
+
+    page = client.get("/admin/period/new/").get_data(as_text=True)
+    assert _labels(page) == {"kind": "类型", "name": "名称", "start": "开始",
+                             "end": "结束(含)"}
+    assert _cells(page, options) == ["年", "季度", "月", "周"]
+
+    page = client.get("/admin/role/new/").get_data(as_text=True)
+    assert _labels(page)["scope"] == "可见范围"
+    assert _cells(page, options) == ["仅本人数据", "所负责的单元及其下级", "全部"]
+
+    page = client.get("/admin/person/").get_data(as_text=True)
+    assert _cells(page, headers) == ["账号", "名称", "邮箱", "单元", "经理", "角色", "启用"]
+    assert "销售代表" in _cells(page, r'<td class="col-role">(.*?)</td>')
+    page = client.get("/admin/unit/").get_data(as_text=True)
+    assert _cells(page, headers) == ["编码", "名称", "类型", "上级单元", "负责人"]
+    assert _cells(page, r'<td class="col-kind">(.*?)</td>') == [
+        "公司", "大区", "团队", "大区", "团队"]
+    page = client.get("/admin/period/").get_data(as_text=True)
+    assert _cells(page, headers) == ["类型", "名称", "开始", "结束(含)"]
+    assert _cells(page, r'<td class="col-kind">(.*?)</td>') == ["季度"]
+
+
+def test_the_admin_refuses_a_taken_login_code_or_external_id_in_words(client, app, org,
+                                                                      login):
+    """Not the driver's "UNIQUE constraint failed: person.login" (which also reads
+    differently on PostgreSQL): the field says the value is taken, in the reader's language."""
+    login(org.hr)
+    person = {"login": "rob", "name": "Rob Two", "role": org.rob.role_id, "active": "y",
+              "external_id": "E-9"}
+    r = client.post("/admin/person/new/", data=person)
+    page = _page(r)
+    assert r.status_code == 200 and "Login rob is already taken" in page
+    assert "UNIQUE" not in page
+    with app.app_context():
+        Person.update(external_id="E-9").where(Person.login == "mia").execute()
+    page = _page(client.post("/admin/person/new/", data=dict(person, login="rob.two")))
+    assert "External id E-9 is already taken" in page and "UNIQUE" not in page
+    # Editing a person keeps their own login and external id.
+    r = client.post(f"/admin/person/edit/?id={org.mia.id}", data={
+        "login": "mia", "name": "Mia M", "role": org.mia.role_id, "unit": org.team_a.id,
+        "manager": org.exec.id, "active": "y", "external_id": "E-9"})
+    assert r.status_code == 302
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = _page(client.post("/admin/unit/new/", data={"code": "team-a", "name": "A2",
+                                                       "kind": "team"}))
+    assert "编码 team-a 已被使用" in page and "UNIQUE" not in page
+    with app.app_context():
+        assert Person.select().where(Person.name == "Rob Two").count() == 0
+        assert Unit.select().where(Unit.name == "A2").count() == 0
+        assert Person.get(Person.login == "mia").name == "Mia M"
+
+
+def test_the_admin_refuses_what_the_api_refuses_in_logins_emails_and_names(client, app, org,
+                                                                          login):
+    """The API's login and e-mail rules (org/schemas.py) and the one-line rule for names,
+    logins and codes apply in the admin too: nothing is stored."""
+    login(org.hr)
+    base = {"name": "Bad", "role": org.rob.role_id, "active": "y"}
+    page = _page(client.post("/admin/person/new/", data=dict(base, login="Bad Login<b>")))
+    assert "'Bad Login<b>' may hold only lower-case letters" in page
+    page = _page(client.post("/admin/person/new/", data=dict(base, login="bad.mail",
+                                                             email="notmail")))
+    assert "'notmail' is not an e-mail address" in page
+    page = _page(client.post("/admin/person/new/", data=dict(base, login="bad.name",
+                                                             name="Z\x07")))
+    assert "Must be one line, without tabs or control characters." in page
+    page = _page(client.post("/admin/unit/new/", data={"code": "sp ace\t", "name": "Tab\tbed",
+                                                       "kind": "team"}))
+    assert page.count("Must be one line, without tabs or control characters.") == 2
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = _page(client.post("/admin/period/new/", data={
+        "kind": "year", "name": "20\x1b31", "start": "2031-01-01", "end": "2031-12-31"}))
+    assert "Must be one line" not in page and "不能含有" in page
+    with app.app_context():
+        from alignboard.org.models import Period
+
+        assert not Person.select().where(Person.name.in_(["Bad", "Z\x07"])).exists()
+        assert not Unit.select().where(Unit.kind == "team", Unit.code != "team-a",
+                                       Unit.code != "team-b").exists()
+        assert not Period.select().exists()
+
+
+def test_the_export_picker_of_the_chinese_forms_admin_lists_chinese_titles(client, forms,
+                                                                          org, login):
+    login(org.hr)
+    picker = r'<select name="form_key".*?</select>'
+    page = client.get("/admin/forms_admin/").get_data(as_text=True)
+    assert "Weekly report" in _cells(page, picker)[0]
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = client.get("/admin/forms_admin/").get_data(as_text=True)
+    options = _cells(_cells(page, picker)[0], r"<option[^>]*>([^<]*)</option>")
+    assert "周报" in options and "客户拜访记录" in options
+    assert "Weekly report" not in options
+
+
+def test_error_pages_have_a_title_and_description_in_the_readers_language(client, app, org,
+                                                                         login):
+    """Werkzeug's pages are English only ("Unprocessable Entity" above the Chinese NUL
+    message): pages outside /api get ours, with the status kept; the API stays JSON."""
+    login(org.hr)
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    r = client.post("/admin/unit/new/", data={"code": "east", "name": "East\x00",
+                                              "kind": "region"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "无法处理该请求" in page
+    assert _cells(page, r'id="error-description">(.*?)<') == [
+        "name：无法保存 NUL 字符（代码 0）。请返回，删除该字符后重新提交。"]
+    assert "Unprocessable Entity" not in page
+    r = client.get("/no/such/page")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 404 and "找不到页面" in page and "此地址没有内容" in page
+    assert "Not Found" not in page and "requested URL" not in page
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404 and r.get_json()["status"] == 404
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    r = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "file": (io.BytesIO(b"x" * 2000), "p.csv")})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 413 and "请求过大" in page and "Request Entity" not in page
+
+    login(org.rob)
+    r = client.get("/admin/person/")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 403 and "不允许" in page and "Forbidden" not in page
+    client.post("/language", data={"locale": "en", "next": "/"})
+    page = client.get("/no/such/page").get_data(as_text=True)
+    assert "Page not found" in page and "There is nothing at this address" in page

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..db import MAX_ID
+from ..i18n import N_
 from ..validation import nul_errors
 
 log = logging.getLogger(__name__)
@@ -142,9 +143,51 @@ def _reason(status):
         return "Error"
 
 
+# Titles and the usual explanation of the errors a page can meet, in the reader's
+# language (Werkzeug's own pages are English only). A description the raiser wrote itself
+# (the NUL refusal, a 404 naming what is missing) is shown instead of the usual one.
+ERROR_PAGES = {
+    400: (N_("Bad request"), N_("The request could not be understood. Go back and try "
+                                "again.")),
+    403: (N_("Not allowed"), N_("Your role may not open this page.")),
+    404: (N_("Page not found"), N_("There is nothing at this address. Check the link, or "
+                                   "start again from your page.")),
+    405: (N_("Not possible here"), N_("This address does not take this kind of request.")),
+    413: (N_("Request too large"), N_("The request is larger than the server accepts. Go "
+                                      "back and send less, or a smaller file.")),
+    422: (N_("The request could not be processed"),
+          N_("Some of what was sent cannot be used. Go back, correct it and send again.")),
+    500: (N_("Internal error"), N_("Something went wrong on the server; it has been logged. "
+                                   "Try again later.")),
+}
+
+
+def error_page(exc):
+    """An HTTP error as a page of ours (see ERROR_PAGES), keeping its status and headers
+    (Allow, Retry-After...). Should rendering fail in turn, Werkzeug's plain page is
+    answered: an error page must never become a second error."""
+    from flask import render_template
+    from flask_babel import gettext
+
+    if exc.response is not None or exc.code is None:
+        return exc
+    title, usual = ERROR_PAGES.get(exc.code, (None, None))
+    custom = exc.description != type(exc).description
+    try:
+        body = render_template(
+            "error.html", code=exc.code,
+            title=gettext(title) if title else exc.name,
+            description=exc.description if custom or not usual else gettext(usual))
+    except Exception:
+        log.exception("could not render the error page for %s", exc.code)
+        return exc
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    return body, exc.code, headers
+
+
 def _handle_http(exc):
     if not _is_api():
-        return exc
+        return error_page(exc)
     data = getattr(exc, "data", None) or {}
     errors = data.get("errors") or (_flatten(data["messages"]) if "messages" in data else None)
     message = data.get("message") or exc.description
@@ -166,7 +209,7 @@ def _handle_unexpected(exc):
         response = jsonify(error_body(500, "Internal error; it has been logged."))
         response.status_code = 500
         return response
-    return InternalServerError()
+    return error_page(InternalServerError())
 
 
 def fail(status, message, errors=None):

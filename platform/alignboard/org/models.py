@@ -6,6 +6,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import BaseModel, utcnow
+from ..i18n import say as _
 
 SCOPES = ("own", "subtree", "all")
 UNIT_KINDS = ("company", "region", "team", "other")
@@ -52,12 +53,19 @@ class Unit(BaseModel):
         return result
 
     def _check_parent(self):
+        """Refuse a parent that lies inside this unit. The message names the parent that
+        was chosen (walking up ends at this unit itself, which says nothing), in the
+        reader's language: the admin shows it as it is."""
         seen = {self.id} if self.id else set()
         node = self.parent
         while node is not None:
             if node.id in seen:
-                raise OrgError(f"unit {self.code!r} cannot be placed under its own descendant "
-                               f"{node.code!r}")
+                if self.parent.id == self.id:
+                    raise OrgError(_("unit '%(code)s' cannot be its own parent unit",
+                                     code=self.code))
+                raise OrgError(_("unit '%(code)s' cannot be placed under '%(parent)s', one of "
+                                 "its own descendants", code=self.code,
+                                 parent=self.parent.code))
             seen.add(node.id)
             node = node.parent
 
@@ -115,12 +123,19 @@ class Person(UserMixin, BaseModel):
         return super().save(*args, **kwargs)
 
     def _check_manager(self):
+        """Refuse a manager who reports to this person, directly or through others. As
+        for units, the message names the manager that was chosen, not the person the walk
+        up the chain ends at (this person)."""
         seen = {self.id} if self.id else set()
         node = self.manager
         while node is not None:
             if node.id in seen:
-                raise OrgError(f"{self.login} cannot report to {node.login}: that makes a "
-                               "management cycle")
+                if self.manager.id == self.id:
+                    raise OrgError(_("%(login)s cannot be their own manager: that makes a "
+                                     "management cycle", login=self.login))
+                raise OrgError(_("%(login)s cannot report to %(manager)s: %(manager)s already "
+                                 "reports to %(login)s, so that makes a management cycle",
+                                 login=self.login, manager=self.manager.login))
             seen.add(node.id)
             node = node.manager
 
