@@ -103,7 +103,9 @@ def token(login, name):
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+# A port outside 1..65535 is a usage error: the socket layer would otherwise take it
+# modulo 65536 and quietly listen somewhere else (99999 -> 34463).
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve(host, port):
     """Serve the app (development server; use gunicorn wsgi:app in production)."""
     from werkzeug.serving import run_simple
