@@ -164,7 +164,11 @@ def periods(years):
 
     _connect()
     for year in years:
-        click.echo(f"{year}: {p.generate(year)} period(s) created")
+        skipped = []
+        click.echo(f"{year}: {p.generate(year, skipped)} period(s) created")
+        for name, clash in skipped:
+            click.echo(f"  {name} skipped: it overlaps {clash.kind} {clash.name} "
+                       f"({clash.start} to {clash.end})")
 
 
 @main.command("plugins")
