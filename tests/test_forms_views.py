@@ -254,3 +254,20 @@ def test_an_upload_over_the_server_cap_gets_a_readable_page_in_chinese(client, f
     assert 'href="/my/forms/target_adjustment/new"' in page
     with app.app_context():
         assert Submission.select().count() == 0
+
+
+def test_a_control_character_in_an_answer_is_refused_beside_the_field(client, forms, org,
+                                                                      login, app):
+    """As the NUL check: the fill page keeps the other values and names the field."""
+    login(org.rob)
+    client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
+    r = client.post("/my/forms/kr_checkin/new",
+                    data={"version": "1", "goal": "h\x1b", "progress": "5",
+                          "blocker": "ok\r\nfine", "action": "submit"})
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    field = page.split('id="field-goal"')[1].split('id="field-')[0]
+    assert "必须为单行，不得包含制表符或控制字符" in field
+    assert "ok\r\nfine" in page or "ok\nfine" in page
+    with app.app_context():
+        assert Submission.select().count() == 0
