@@ -242,3 +242,25 @@ def test_every_admin_list_exports_csv_and_xlsx(app, client, org, login):
     sheet = load_workbook(io.BytesIO(r.data)).active
     assert "rob" in [c.value for c in sheet["A"]] + [c.value for c in sheet["B"]]
     assert "rob" in client.get("/admin/person/export/csv/").data.decode()
+
+
+def test_a_name_stored_with_a_control_character_still_exports_to_xlsx(app, client, org,
+                                                                      login):
+    """A name written before the inputs refused control characters must not make the
+    people list's "Export xlsx" a 500: openpyxl cannot write the character, so it is left
+    out of the cell. The CSV keeps the value as stored."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from alignboard.org.models import Person
+
+    with app.app_context():
+        Person.update(name="Rob\u0007 Bell").where(Person.id == org.rob.id).execute()
+    login(org.hr)
+    r = client.get("/admin/person/export/xlsx/")
+    assert r.status_code == 200
+    cells = [c.value for row in load_workbook(io.BytesIO(r.data)).active.iter_rows()
+             for c in row]
+    assert "Rob Bell" in cells
+    assert "Rob\u0007 Bell" in client.get("/admin/person/export/csv/").data.decode()

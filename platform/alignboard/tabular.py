@@ -23,6 +23,20 @@ class TabularError(ValueError):
         self.row = row
 
 
+def xlsx_text(value):
+    """``value`` with the characters an XLSX cell cannot hold (C0 controls but tab and line
+    breaks) removed; anything not text unchanged.
+
+    Every XLSX writer passes its text cells through here: openpyxl raises on such a
+    character, so one name or answer stored before the inputs refused them (or written
+    straight to the database) would otherwise break the whole export with a 500."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
 def decode(data):
     """Bytes of a text file -> str, trying UTF-8 (with or without BOM), then GBK."""
     if b"\x00" in data[:4096]:
