@@ -369,3 +369,25 @@ def test_control_characters_in_text_answers_answer_422_and_store_nothing(client,
                                                    "blocker": "one\r\ntwo\tthree"}})
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["data"]["blocker"] == "one\r\ntwo\tthree"
+
+
+def test_an_upload_name_loses_control_characters_and_keeps_its_extension(client, forms, org,
+                                                                         auth, app):
+    """A NUL (or any control character) in a file name is not stored nor sent back in the
+    download header; a name over 255 characters is shortened before its extension, so
+    a 1000-character report still counts as a .pdf."""
+    from alignboard.forms.models import Attachment
+
+    url = "/api/v1/forms/target_adjustment/attachments?field=evidence"
+    r = client.post(url, data={"file": (io.BytesIO(b"%PDF"), "a\x00b\x07\x1bc.pdf")},
+                    headers=auth(org.rob), content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["filename"] == "abc.pdf"
+    long_name = "x" * 1000 + ".pdf"
+    r = client.post(url, data={"file": (io.BytesIO(b"%PDF"), long_name)},
+                    headers=auth(org.rob), content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    name = r.get_json()["filename"]
+    assert name == "x" * 251 + ".pdf"
+    with app.app_context():
+        assert sorted(a.filename for a in Attachment.select()) == ["abc.pdf", name]
