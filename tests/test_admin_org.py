@@ -264,3 +264,22 @@ def test_a_name_stored_with_a_control_character_still_exports_to_xlsx(app, clien
              for c in row]
     assert "Rob Bell" in cells
     assert "Rob\u0007 Bell" in client.get("/admin/person/export/csv/").data.decode()
+
+
+def test_import_page_dry_run_shows_the_first_names_and_refuses_big5(client, org, login):
+    """HR sees the names as read before importing, and a Big5 file is refused in Chinese,
+    asking for UTF-8."""
+    login(org.hr)
+    data = "login,name\nzhang.san,张三\nli.si,李四\n".encode("gbk")
+    page = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "dry_run": "1", "file": (io.BytesIO(data), "p.csv")}
+    ).get_data(as_text=True)
+    sample = page.split('id="import-sample"')[1].split("</ul>")[0]
+    assert "zhang.san: 张三" in sample and "li.si: 李四" in sample
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/org_import/"})
+    big5 = "login,name\nb.f,陳大文\n".encode("big5")
+    page = client.post("/admin/org_import/", content_type="multipart/form-data", data={
+        "what": "people", "dry_run": "1", "file": (io.BytesIO(big5), "p.csv")}
+    ).get_data(as_text=True)
+    assert "import-errors" in page and "请另存为“CSV UTF-8”" in page
+    assert "import-sample" not in page

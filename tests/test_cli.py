@@ -91,3 +91,11 @@ def test_serve_refuses_a_port_outside_1_to_65535(runner, monkeypatch):
         assert result.exit_code == 2, result.output
         assert "1<=x<=65535" in result.output
     assert started == []
+
+
+def test_import_dry_run_prints_the_first_names_as_read(runner, app, org, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes("login,name\nzhang.san,张三\n".encode("gbk"))
+    result = runner.invoke(args=["import-people", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "first rows as read:\n  zhang.san: 张三" in result.output

@@ -133,6 +133,11 @@ def _import(kind, path, dry_run):
     verb = "would create" if dry_run else "created"
     click.echo(f"{kind}: {verb} {len(report.created)}, "
                f"{'would update' if dry_run else 'updated'} {len(report.updated)}")
+    if dry_run and report.sample:
+        # The names as read, to spot a file in an encoding that read as nonsense.
+        click.echo("first rows as read:")
+        for key, name in report.sample:
+            click.echo(f"  {key}: {name}")
 
 
 @click.command("import-people")
