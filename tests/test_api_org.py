@@ -262,3 +262,33 @@ def test_a_nul_character_anywhere_in_a_request_answers_422(client, app, org, aut
         assert Person.get_by_id(org.rob.id).name == "Rob"
         assert not Person.select().where(Person.login == "nul.one").exists()
         assert not Unit.select().where(Unit.code == "x").exists()
+
+
+def test_control_characters_in_names_codes_and_logins_answer_422(client, app, org, auth):
+    """A bell (\\u0007) or a line break in a name would be stored, shown on one line and
+    then break every XLSX export naming the person (openpyxl refuses it): the API refuses
+    what the importer refuses, naming the field, and writes nothing."""
+    h = auth(org.hr)
+    for name in ("a\u0007", "a\nb", "a\tb", "esc\u001b[31m"):
+        r = client.patch(f"/api/v1/people/{org.rob.id}", headers=h, json={"name": name})
+        assert r.status_code == 422, (name, r.get_json())
+        assert r.get_json()["errors"] == {
+            "name": ["Must be one line, without tabs or control characters."]}
+    r = client.post("/api/v1/people/", headers=h,
+                    json={"login": "bell", "name": "Bell", "external_id": "X\u0001"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["external_id"]
+    r = client.post("/api/v1/units/", headers=h, json={"code": "u\u0001", "name": "U"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["code"]
+    r = client.post("/api/v1/units/", headers=h, json={"code": "u", "name": "U\r\n"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["name"]
+    r = client.post("/api/v1/periods/", headers=h, json={
+        "kind": "year", "name": "20\u000740", "start": "2040-01-01", "end": "2040-12-31"})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["name"]
+    # Letters of any script, spaces and punctuation are still names.
+    r = client.patch(f"/api/v1/people/{org.rob.id}", headers=h, json={"name": "陈 Rob-O'Neil"})
+    assert r.status_code == 200
+    with app.app_context():
+        from alignboard.org.models import Person, Unit
+        assert Person.get_by_id(org.rob.id).name == "陈 Rob-O'Neil"
+        assert not Person.select().where(Person.login == "bell").exists()
+        assert not Unit.select().where(Unit.code.in_(["u", "u\u0001"])).exists()

@@ -77,3 +77,25 @@ def test_periods_command_refuses_a_year_outside_the_calendar(runner, app):
     assert result.exit_code == 2
     assert "20170 is not in the range 1900<=x<=9998" in result.output
     assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+
+
+def test_serve_refuses_a_port_outside_1_to_65535(runner, monkeypatch):
+    """99999 would otherwise be taken modulo 65536: the server would quietly start on
+    port 34463. It is a usage error naming the range, and nothing is started."""
+    import werkzeug.serving
+    started = []
+    monkeypatch.setattr(werkzeug.serving, "run_simple",
+                        lambda host, port, app, **kw: started.append(port))
+    for port in ("99999", "0", "-1"):
+        result = runner.invoke(args=["serve", "--port", port])
+        assert result.exit_code == 2, result.output
+        assert "1<=x<=65535" in result.output
+    assert started == []
+
+
+def test_import_dry_run_prints_the_first_names_as_read(runner, app, org, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes("login,name\nzhang.san,张三\n".encode("gbk"))
+    result = runner.invoke(args=["import-people", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "first rows as read:\n  zhang.san: 张三" in result.output

@@ -346,3 +346,48 @@ def test_a_nul_character_in_answers_answers_422_and_stores_nothing(client, forms
     assert r.status_code == 422
     assert r.get_json()["errors"] == {"data.goal": ["Must not contain a NUL character (code 0)."]}
     assert Submission.select().count() == 0
+
+
+def test_control_characters_in_text_answers_answer_422_and_store_nothing(client, forms, org,
+                                                                        auth):
+    """A bell in an answer would be stored and then break the XLSX export of the whole
+    form; a short text is one line, a long text keeps its line breaks (and tabs)."""
+    h = auth(org.rob)
+    url = "/api/v1/forms/kr_checkin/submissions/"
+    r = client.post(url, headers=h, json={"data": {"goal": "g\u0007", "progress": 5}})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {
+        "goal": ["Must be one line, without tabs or control characters."]}
+    r = client.post(url, headers=h, json={"data": {"goal": "two\nlines", "progress": 5}})
+    assert r.status_code == 422 and list(r.get_json()["errors"]) == ["goal"]
+    r = client.post(url, headers=h,
+                    json={"data": {"goal": "g", "progress": 5, "blocker": "esc\u001b[2J"}})
+    assert r.status_code == 422
+    assert r.get_json()["errors"] == {"blocker": ["Must not contain control characters."]}
+    assert Submission.select().count() == 0
+    r = client.post(url, headers=h, json={"data": {"goal": "Grow 20%", "progress": 5,
+                                                   "blocker": "one\r\ntwo\tthree"}})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["data"]["blocker"] == "one\r\ntwo\tthree"
+
+
+def test_an_upload_name_loses_control_characters_and_keeps_its_extension(client, forms, org,
+                                                                         auth, app):
+    """A NUL (or any control character) in a file name is not stored nor sent back in the
+    download header; a name over 255 characters is shortened before its extension, so
+    a 1000-character report still counts as a .pdf."""
+    from alignboard.forms.models import Attachment
+
+    url = "/api/v1/forms/target_adjustment/attachments?field=evidence"
+    r = client.post(url, data={"file": (io.BytesIO(b"%PDF"), "a\x00b\x07\x1bc.pdf")},
+                    headers=auth(org.rob), content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["filename"] == "abc.pdf"
+    long_name = "x" * 1000 + ".pdf"
+    r = client.post(url, data={"file": (io.BytesIO(b"%PDF"), long_name)},
+                    headers=auth(org.rob), content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    name = r.get_json()["filename"]
+    assert name == "x" * 251 + ".pdf"
+    with app.app_context():
+        assert sorted(a.filename for a in Attachment.select()) == ["abc.pdf", name]

@@ -115,3 +115,33 @@ def test_export_page_flash_speaks_chinese(client, forms, org, login):
     client.post("/language", data={"locale": "zh_CN"})
     client.get("/my/forms/kr_checkin/export?unit_id=abc")
     assert "未导出任何内容" in client.get("/my/forms/").get_data(as_text=True)
+
+
+def test_an_answer_or_name_stored_with_a_control_character_still_exports(client, forms, org,
+                                                                         auth, app, login):
+    """Rows stored before the inputs refused control characters (or written straight to
+    the database) must not break the XLSX export: openpyxl cannot write them, so they are
+    left out of the cell; the rest of the text stays."""
+    sent = _send(client, auth, org.rob, "clean")
+    with app.app_context():
+        from alignboard.org.models import Person
+        sub = Submission.get_by_id(sent["id"])
+        sub.data = dict(sub.data, goal="g\u0007oal\u001b", blocker="line\nbreak")
+        sub.save()
+        Person.update(name="Rob\u0001 Bell").where(Person.id == org.rob.id).execute()
+    for url, who in (("/api/v1/forms/kr_checkin/export?format=xlsx", "api"),
+                     ("/my/forms/kr_checkin/export?format=xlsx", org.mia),
+                     ("/admin/forms_admin/submissions/kr_checkin?format=xlsx", org.hr)):
+        if who == "api":
+            r = client.get(url, headers=auth(org.hr))
+        else:
+            login(who)
+            r = client.get(url)
+        assert r.status_code == 200, (url, r.status_code)
+        cells = [c.value for row in load_workbook(io.BytesIO(r.data)).active.iter_rows()
+                 for c in row]
+        assert "Rob Bell" in cells and "goal" in cells and "line\nbreak" in cells, url
+        client.get("/logout")
+    # The CSV keeps what is stored.
+    r = client.get("/api/v1/forms/kr_checkin/export?format=csv", headers=auth(org.hr))
+    assert "g\u0007oal" in r.data.decode("utf-8-sig")

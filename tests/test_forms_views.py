@@ -254,3 +254,49 @@ def test_an_upload_over_the_server_cap_gets_a_readable_page_in_chinese(client, f
     assert 'href="/my/forms/target_adjustment/new"' in page
     with app.app_context():
         assert Submission.select().count() == 0
+
+
+def test_a_control_character_in_an_answer_is_refused_beside_the_field(client, forms, org,
+                                                                      login, app):
+    """As the NUL check: the fill page keeps the other values and names the field."""
+    login(org.rob)
+    client.post("/language", data={"locale": "zh_CN", "next": "/my/forms/"})
+    r = client.post("/my/forms/kr_checkin/new",
+                    data={"version": "1", "goal": "h\x1b", "progress": "5",
+                          "blocker": "ok\r\nfine", "action": "submit"})
+    assert r.status_code == 422
+    page = r.get_data(as_text=True)
+    field = page.split('id="field-goal"')[1].split('id="field-')[0]
+    assert "必须为单行，不得包含制表符或控制字符" in field
+    assert "ok\r\nfine" in page or "ok\nfine" in page
+    with app.app_context():
+        assert Submission.select().count() == 0
+
+
+def test_an_evidence_file_name_loses_control_characters_and_keeps_its_extension(
+        client, forms, org, login, app):
+    """On the fill page as through the API: the NUL is dropped from the stored and offered
+    name, and a very long name keeps its .pdf (it is not refused as a file "of type .?")."""
+    from alignboard.forms.models import Attachment
+
+    login(org.rob)
+    base = {"version": "1", "target": "Q4", "current_value": "100", "proposed_value": "95",
+            "reason": "Competitor cut prices", "evidence_kind": "competitor_price",
+            "action": "submit"}
+    r = client.post("/my/forms/target_adjustment/new", content_type="multipart/form-data",
+                    data=dict(base, evidence=(io.BytesIO(b"%PDF-1.4"), "b\x00.pdf")))
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        attachment_id = Submission.get().data["evidence"]
+        assert Attachment.get_by_id(attachment_id).filename == "b.pdf"
+    download = client.get(f"/my/forms/attachments/{attachment_id}")
+    assert "b.pdf" in download.headers["Content-Disposition"]
+    assert "\x00" not in download.headers["Content-Disposition"]
+    with app.app_context():
+        Submission.delete().execute()  # the form takes one request per period
+    r = client.post("/my/forms/target_adjustment/new", content_type="multipart/form-data",
+                    data=dict(base, evidence=(io.BytesIO(b"%PDF-1.4"), "y" * 1000 + ".pdf")))
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with app.app_context():
+        stored = Attachment.get_by_id(Submission.get().data["evidence"]).filename
+        assert stored.endswith(".pdf") and len(stored) == 255

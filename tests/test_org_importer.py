@@ -216,3 +216,46 @@ def test_a_header_column_without_a_name_is_refused(app):
         # ...unless a row has a value there.
         report = importer.import_people(b"login,name,\nc.g,C G,oops\n", "p.csv")
         assert not report.ok and "more values than the header" in report.errors[0]["message"]
+
+
+def test_big5_and_shift_jis_files_are_refused_asking_for_utf8(app):
+    """GBK reads almost any bytes: a Big5 (Taiwan, Hong Kong) or Shift-JIS (Japan) file
+    would be stored as garbled names (陳大文 -> 朝ゅ) without a word. Read as GBK they hold
+    kana, Cyrillic, private-use or mostly rare characters, which Chinese names do not."""
+    files = {"big5": "login,name\nb.f,陳大文\n",
+             "shift_jis": "login,name\nt.y,山田太郎\ns.h,佐藤花子\n"}
+    with app.app_context():
+        for encoding, text in files.items():
+            report = importer.import_people(text.encode(encoding), "p.csv")
+            assert not report.ok, encoding
+            message = report.errors[0]["message"]
+            assert "not UTF-8" in message and "'CSV UTF-8'" in message, message
+            units = importer.import_units(
+                "code,name\ntw,台灣分公司\njp,東京支社\n".encode(encoding), "u.csv")
+            assert not units.ok and "not UTF-8" in units.errors[0]["message"], encoding
+        assert Person.select().count() == 0 and Unit.select().count() == 0
+
+
+def test_a_gbk_file_with_a_rare_character_in_a_name_still_imports(app):
+    """Real names hold a rare character now and then (喆, 堃: outside GB2312)."""
+    data = ("login,name\nzhang.san,张三\nwang.zhe,王喆\nchen.kun,陈堃\nli.si,李四\n"
+            "zhao.liu,赵六\n").encode("gbk")
+    with app.app_context():
+        report = importer.import_people(data, "p.csv")
+        assert report.ok, report.errors
+        assert Person.get(Person.login == "chen.kun").name == "陈堃"
+
+
+def test_a_dry_run_lists_the_first_names_as_read(app):
+    """Some encodings (EUC-KR, CP1251) read as valid Chinese: the dry run shows the first
+    few names so that a person sees 辫刮霖 where 김민준 was meant."""
+    korean = "login,name\nk.m,김민준\n".encode("euc-kr")
+    rows = "".join(f"p{i},Person {i}\n" for i in range(8))
+    with app.app_context():
+        report = importer.import_people(korean, "p.csv", dry_run=True)
+        assert report.ok and report.sample == [("k.m", "辫刮霖")]
+        report = importer.import_people(("login,name\n" + rows).encode(), "p.csv",
+                                        dry_run=True)
+        assert report.sample == [(f"p{i}", f"Person {i}") for i in range(5)]
+        units = importer.import_units(UNITS.encode(), "u.csv", dry_run=True)
+        assert units.sample[0] == ("co", "Company")

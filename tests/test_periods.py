@@ -40,3 +40,26 @@ def test_today_uses_the_configured_time_zone(app, monkeypatch):
         assert periods.today() == date(2018, 1, 1)
         app.config["TIMEZONE"] = "Europe/London"
         assert periods.today() == date(2017, 12, 31)
+
+
+def test_generate_skips_a_period_overlapping_one_hr_defined(app, runner):
+    """A custom month 2041-01-10..02-09 is kept; the calendar months 2041-01 and 2041-02
+    that would share days with it are not made (and are named), so a day still lies in
+    at most one month and every stored period passes Period.problems()."""
+    with app.app_context():
+        Period.create(kind="month", name="fiscal", start=date(2041, 1, 10),
+                      end=date(2041, 2, 9))
+    result = runner.invoke(args=["periods", "2041"])
+    assert result.exit_code == 0, result.output
+    assert "2041-01 skipped: it overlaps month fiscal (2041-01-10 to 2041-02-09)" \
+        in result.output
+    assert "2041-02 skipped" in result.output
+    with app.app_context():
+        months = [p.name for p in Period.select().where(Period.kind == "month")
+                  .order_by(Period.start)]
+        assert months[:2] == ["fiscal", "2041-03"] and len(months) == 11
+        assert all(not p.problems() for p in Period.select())
+        assert periods.containing("month", date(2041, 1, 20)).name == "fiscal"
+        # Quarters, weeks and the year are not touched by a month.
+        assert Period.select().where(Period.kind == "quarter").count() == 4
+        assert periods.generate(2041) == 0

@@ -103,7 +103,9 @@ def token(login, name):
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+# A port outside 1..65535 is a usage error: the socket layer would otherwise take it
+# modulo 65536 and quietly listen somewhere else (99999 -> 34463).
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 def serve(host, port):
     """Serve the app (development server; use gunicorn wsgi:app in production)."""
     from werkzeug.serving import run_simple
@@ -131,6 +133,11 @@ def _import(kind, path, dry_run):
     verb = "would create" if dry_run else "created"
     click.echo(f"{kind}: {verb} {len(report.created)}, "
                f"{'would update' if dry_run else 'updated'} {len(report.updated)}")
+    if dry_run and report.sample:
+        # The names as read, to spot a file in an encoding that read as nonsense.
+        click.echo("first rows as read:")
+        for key, name in report.sample:
+            click.echo(f"  {key}: {name}")
 
 
 @click.command("import-people")
@@ -162,7 +169,11 @@ def periods(years):
 
     _connect()
     for year in years:
-        click.echo(f"{year}: {p.generate(year)} period(s) created")
+        skipped = []
+        click.echo(f"{year}: {p.generate(year, skipped)} period(s) created")
+        for name, clash in skipped:
+            click.echo(f"  {name} skipped: it overlaps {clash.kind} {clash.name} "
+                       f"({clash.start} to {clash.end})")
 
 
 @main.command("plugins")

@@ -6,6 +6,7 @@ anything else is refused with a message that says how to save the file.
 """
 import csv
 import io
+import re
 from datetime import date, datetime
 
 # Messages reach the import page: in the reader's language there, English in the CLI.
@@ -23,16 +24,80 @@ class TabularError(ValueError):
         self.row = row
 
 
+def xlsx_text(value):
+    """``value`` with the characters an XLSX cell cannot hold (C0 controls but tab and line
+    breaks) removed; anything not text unchanged.
+
+    Every XLSX writer passes its text cells through here: openpyxl raises on such a
+    character, so one name or answer stored before the inputs refused them (or written
+    straight to the database) would otherwise break the whole export with a 500."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+# Characters a GBK (Chinese Excel) file may hold but a Chinese name, code or customer never
+# does; they are what another encoding turns into when read as GBK: Big5 gives kana,
+# Cyrillic and private-use characters, Shift-JIS rare ideographs. Kana, hangul, Cyrillic,
+# box drawing, private use (also the planes 15-16 gb18030 maps to).
+_NOT_IN_GBK_NAMES = re.compile(
+    "[\u0400-\u052f\u1100-\u11ff\u2500-\u257f\u3040-\u30ff\u3130-\u318f"
+    "\u31f0-\u31ff\uac00-\ud7af\ue000-\uf8ff\uff66-\uff9f\U000f0000-\U0010ffff]")
+_IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003ffff]")
+# Rare ideographs: outside GB2312's 6,763 common ones. A real name has one now and then
+# (喆, 堃), so only a file where they are at least this many and this share is refused.
+_RARE_AT_LEAST, _RARE_SHARE = 3, 0.4
+
+
+def _in_gb2312(char):
+    try:
+        char.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _garbled_as_gbk(text):
+    """True when ``text`` (bytes that were not UTF-8, read as GBK) holds what a GBK file
+    from a Chinese office would not: the file was most likely in another encoding."""
+    if _NOT_IN_GBK_NAMES.search(text):
+        return True
+    ideographs = _IDEOGRAPH.findall(text)
+    if len(ideographs) < _RARE_AT_LEAST:
+        return False
+    common = {c: _in_gb2312(c) for c in set(ideographs)}
+    rare = sum(1 for c in ideographs if not common[c])
+    return rare >= _RARE_AT_LEAST and rare > _RARE_SHARE * len(ideographs)
+
+
 def decode(data):
-    """Bytes of a text file -> str, trying UTF-8 (with or without BOM), then GBK."""
+    """Bytes of a text file -> str, trying UTF-8 (with or without BOM), then GBK.
+
+    GBK (gb18030) accepts almost any bytes, so a Big5 or Shift-JIS file would be read as
+    nonsense without an error and its names stored garbled: such text is refused (see
+    ``_garbled_as_gbk``). EUC-KR and CP1251 come out as common Chinese characters and
+    cannot be told apart from a GBK file this way; the import's dry run lists the first
+    names read, for a person to check."""
     if b"\x00" in data[:4096]:
         raise TabularError(_("the file looks binary (it contains NUL bytes): upload a CSV "
                              "saved as UTF-8 or GBK, or an .xlsx workbook"))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and not _garbled_as_gbk(text):
+        return text
+    if text is not None:
+        raise TabularError(_("the file is not UTF-8, and read as GBK it holds characters "
+                             "Chinese names do not (kana, hangul, Cyrillic, rare or private "
+                             "characters): it is probably Big5, Shift-JIS or another "
+                             "encoding. Save it as 'CSV UTF-8' and upload it again"))
     raise TabularError(_("the file is neither UTF-8 nor GBK text: save it as 'CSV UTF-8' "
                          "and upload it again"))
 

@@ -13,6 +13,7 @@ from ..hookspecs import hookimpl
 # The same as _say below, under the name the catalogue extraction looks for: the editor's
 # refusals of a field's options are written with it.
 from ..i18n import say as _
+from ..validation import control_problem
 from .fieldtypes import FieldType
 
 LocalText = fields.Raw  # {"en": ..., "zh": ...}; checked in definition.py
@@ -83,9 +84,26 @@ class FullMatch(validate.Validator):
         return value
 
 
+class PlainText(validate.Validator):
+    """No control characters in a text answer (and, for a one-line field, no tab or line
+    break): nobody types them, and openpyxl refuses to write them, so one stored answer
+    would break the XLSX export of the whole form for everyone."""
+
+    def __init__(self, one_line, ctx=None):
+        self.one_line, self.ctx = one_line, ctx
+
+    def __call__(self, value):
+        problem = control_problem(value, self.one_line)
+        if problem:
+            raise ValidationError(_tr(self.ctx, problem))
+        return value
+
+
 class Text(FieldType):
     key, label_en, label_zh, widget = "text", "Text", "文本", "text"
     default_max = 200
+    # A short text is an <input>: one line. Long text (a textarea) keeps its line breaks.
+    one_line = True
     options = {"min_length": fields.Integer(validate=validate.Range(min=0)),
                "max_length": fields.Integer(validate=validate.Range(min=1, max=100000)),
                "pattern": fields.String(validate=validate.Length(max=500)),
@@ -105,7 +123,7 @@ class Text(FieldType):
 
     def marshmallow_field(self, field, ctx):
         checks = [_length(field.get("min_length"), field.get("max_length", self.default_max),
-                          ctx)]
+                          ctx), PlainText(self.one_line, ctx)]
         if field.get("pattern"):
             message = ctx.text(field.get("pattern_message")) or None
             checks.append(FullMatch(field["pattern"],
@@ -116,6 +134,7 @@ class Text(FieldType):
 class LongText(Text):
     key, label_en, label_zh, widget = "long_text", "Long text", "长文本", "textarea"
     default_max = 5000
+    one_line = False
 
 
 class Number(FieldType):

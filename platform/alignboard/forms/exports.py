@@ -10,6 +10,7 @@ import io
 
 from ..org import scopes
 from ..org.models import Period, Person, Unit
+from ..tabular import xlsx_text
 from ..validation import parse_id
 from .builtin_types import money_amount
 from .definition import DERIVED_KEYS
@@ -149,7 +150,7 @@ def to_xlsx(header, rows, title="submissions"):
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31])
-    ws.append(header)
+    ws.append([xlsx_text(c) for c in header])
     for row in rows:
         ws.append([_xlsx_cell(ws, _safe(c)) for c in row])
     buf = io.BytesIO()
@@ -165,7 +166,7 @@ def _xlsx_cell(ws, value):
         cell = WriteOnlyCell(ws, value=value)
         cell.number_format = "#,##0.00"
         return cell
-    return value
+    return xlsx_text(value)
 
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8",

@@ -18,6 +18,7 @@ from .. import events
 from ..db import database, utcnow
 from ..org import periods
 from ..org.models import Period, Unit
+from ..validation import CONTROL_OR_BREAK
 from .fieldtypes import registry
 from .models import Attachment, Form, FormVersion, Submission
 from .schema import AnswerError, Context, load
@@ -253,6 +254,29 @@ def _remove_file(stored_name):
         pass
 
 
+# The longest extension kept whole when a name is shortened; a longer one is no type any
+# field accepts (see File.options "accept"), so the name is simply cut.
+_MAX_EXT = 16
+
+
+def upload_name(raw, limit=255):
+    """The name an upload is stored and offered under: the last part of the path the
+    browser sent, without control characters, at most ``limit`` characters.
+
+    Control characters (NUL included) come from no real file name: PostgreSQL cannot store
+    NUL, and any of them would be sent back in the download's Content-Disposition header.
+    A name too long is shortened in its stem, so that ``report.pdf`` keeps ``.pdf``: cutting
+    the whole name would lose the extension and refuse the file for its "type"."""
+    name = os.path.basename((raw or "").replace("\\", "/"))
+    name = CONTROL_OR_BREAK.sub("", name)
+    if len(name) <= limit:
+        return name
+    stem, ext = os.path.splitext(name)
+    if not ext or len(ext) > _MAX_EXT:
+        return name[:limit]
+    return stem[:limit - len(ext)] + ext
+
+
 def store_upload(form, definition, field_key, person, upload):
     """Check an uploaded file against the field's limits, write it, return its Attachment.
 
@@ -265,7 +289,7 @@ def store_upload(form, definition, field_key, person, upload):
         raise SubmissionError(422, f"{field_key!r} is not a file field of this form.",
                               {field_key: ["not a file field"]})
     data = upload.read(ftype.limits(field)[0] + 1)
-    filename = os.path.basename((upload.filename or "").replace("\\", "/"))[:255]
+    filename = upload_name(upload.filename)
     problem = ftype.check_upload(field, filename, len(data))
     if problem:
         raise SubmissionError(422, problem, {field_key: [problem]})

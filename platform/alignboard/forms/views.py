@@ -49,6 +49,9 @@ KNOWN_MESSAGES = [
     _l("The file is %(size)d KB; at most %(max)d KB is allowed."),
     # validation.NUL_MESSAGE, which the answers schema refuses a NUL character with.
     _l("Must not contain a NUL character (code 0)."),
+    # validation.CONTROL_MESSAGE / BREAK_MESSAGE: control characters in a text answer.
+    _l("Must not contain control characters."),
+    _l("Must be one line, without tabs or control characters."),
 ]
 
 

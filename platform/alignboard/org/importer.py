@@ -29,6 +29,10 @@ PEOPLE_COLUMNS = {"login": True, "name": True, "email": False, "unit": False, "m
                   "role": False, "external_id": False, "password": False, "leads": False}
 # The same minimum as the API and the admin: an import must not be a way round it.
 MIN_PASSWORD = 8
+# How many rows a report shows as read (key and name), so that a person can see garbled
+# names before importing: a file in an encoding that cannot be detected (EUC-KR, CP1251
+# read as GBK) gives valid but meaningless Chinese characters.
+SAMPLE_ROWS = 5
 MAX_LEN = {"code": 64, "name": 200, "login": 64, "email": 254, "external_id": 128,
            "kind": 32, "password": 200}
 
@@ -40,6 +44,7 @@ class Report:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     errors: list = field(default_factory=list)  # dicts: row, column, message
+    sample: list = field(default_factory=list)  # (login or code, name) of the first rows
 
     @property
     def ok(self):
@@ -50,7 +55,8 @@ class Report:
 
     def as_dict(self):
         return {"dry_run": self.dry_run, "ok": self.ok, "created": self.created,
-                "updated": self.updated, "errors": self.errors}
+                "updated": self.updated, "errors": self.errors,
+                "sample": [list(pair) for pair in self.sample]}
 
 
 def _check_columns(columns, allowed, report):
@@ -86,6 +92,7 @@ def _check_values(row, columns, report):
 def _tally(report, rows, key, existing):
     for row in rows:
         (report.updated if row[key] in existing else report.created).append(row[key])
+    report.sample = [(row[key], row.get("name", "")) for row in rows[:SAMPLE_ROWS]]
 
 
 def _cycle(edges, start):

@@ -4,6 +4,7 @@
 Asia/Shanghai), since a Friday-afternoon rule in Beijing is still Friday morning in UTC.
 """
 import calendar
+import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +13,8 @@ from flask import current_app, has_app_context
 from .models import Period
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+log = logging.getLogger(__name__)
 
 
 def timezone():
@@ -50,11 +53,17 @@ def bounds(kind, day):
     raise ValueError(f"unknown period kind {kind!r}; expected year, quarter, month or week")
 
 
-def generate(year):
+def generate(year, skipped=None):
     """Create every period of ``year`` that does not exist yet; return how many were made.
 
     Weeks are ISO weeks: a week belongs to the year of its Thursday, so 2016-W52 may end in
     January 2017 and is made with 2016.
+
+    A wanted period that shares a day with a stored period of the same kind (HR's custom
+    month 2041-01-10..2041-02-09, say) is not made: two such periods would break the rule
+    that a day lies in at most one period of each kind (``Period.problems``), and
+    ``containing`` would pick either. Each one skipped is logged and, when ``skipped`` is a
+    list, appended to it as ``(wanted name, stored Period)`` for the caller to show.
     """
     wanted = {}
     day = date(year, 1, 1)
@@ -66,10 +75,24 @@ def generate(year):
         if (start + timedelta(days=3)).year == year:
             wanted[("week", start)] = (end, name)
         day += timedelta(days=1)
-    existing = {(p.kind, p.start) for p in Period.select(Period.kind, Period.start)
-                .where(Period.start.between(date(year - 1, 12, 20), date(year, 12, 31)))}
-    rows = [dict(kind=k, start=s, end=e, name=n) for (k, s), (e, n) in sorted(wanted.items())
-            if (k, s) not in existing]
+    first = min(start for _, start in wanted)
+    last = max(end for end, _ in wanted.values())
+    stored = list(Period.select().where((Period.start <= last) & (Period.end >= first))
+                  .order_by(Period.start))
+    rows = []
+    for (kind, start), (end, name) in sorted(wanted.items()):
+        clash = next((p for p in stored if p.kind == kind and p.start <= end
+                      and p.end >= start), None)
+        if clash is None:
+            rows.append(dict(kind=kind, start=start, end=end, name=name))
+        elif (clash.start, clash.end) != (start, end):
+            # Made already (same days) is the normal, silent case; anything else is a
+            # period HR defined by hand, which wins over the calendar one.
+            log.warning("period %s (%s to %s) not created: it overlaps the stored %s %s "
+                        "(%s to %s)", name, start, end, kind, clash.name, clash.start,
+                        clash.end)
+            if skipped is not None:
+                skipped.append((name, clash))
     if rows:
         Period.insert_many(rows).execute()
     return len(rows)

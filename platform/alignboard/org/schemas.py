@@ -1,11 +1,15 @@
 """marshmallow schemas of the org resources, shared by the API and the importer's checks."""
 from marshmallow import Schema, fields, validate
 
-from ..validation import ID
+from ..validation import ID, plain_text
 from .models import PERIOD_KINDS, SCOPES, UNIT_KINDS
 
 LOGIN = validate.Regexp(r"^[a-z0-9][a-z0-9._-]*$",
                         error="may hold only lower-case letters, digits, . _ and -")
+# Names, codes, logins and e-mails are shown on one line and written to spreadsheets
+# (openpyxl refuses control characters, so one would break every XLSX export naming the
+# person): the same refusal as the importer's, so that the API is no way round it.
+ONE_LINE = plain_text(one_line=True)
 
 
 class RoleSchema(Schema):
@@ -17,8 +21,8 @@ class RoleSchema(Schema):
 
 class UnitSchema(Schema):
     id = fields.Integer(dump_only=True)
-    code = fields.String(required=True, validate=validate.Length(1, 64))
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    code = fields.String(required=True, validate=[validate.Length(1, 64), ONE_LINE])
+    name = fields.String(required=True, validate=[validate.Length(1, 200), ONE_LINE])
     kind = fields.String(load_default="team", validate=validate.OneOf(UNIT_KINDS))
     parent_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
     leader_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
@@ -27,11 +31,12 @@ class UnitSchema(Schema):
 
 class PersonSchema(Schema):
     id = fields.Integer(dump_only=True)
-    login = fields.String(required=True, validate=[validate.Length(1, 64), LOGIN])
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
+    login = fields.String(required=True, validate=[validate.Length(1, 64), LOGIN, ONE_LINE])
+    name = fields.String(required=True, validate=[validate.Length(1, 200), ONE_LINE])
+    email = fields.Email(allow_none=True, load_default=None,
+                         validate=[validate.Length(max=254), ONE_LINE])
     external_id = fields.String(allow_none=True, load_default=None,
-                                validate=validate.Length(max=128))
+                                validate=[validate.Length(max=128), ONE_LINE])
     unit_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
     manager_id = fields.Integer(allow_none=True, load_default=None, validate=ID)
     # Dumps Role.__str__, its key.
@@ -45,7 +50,7 @@ class PersonSchema(Schema):
 class PeriodSchema(Schema):
     id = fields.Integer(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS))
-    name = fields.String(required=True, validate=validate.Length(1, 32))
+    name = fields.String(required=True, validate=[validate.Length(1, 32), ONE_LINE])
     start = fields.Date(required=True)
     end = fields.Date(required=True)
 
