@@ -267,7 +267,7 @@ def test_a_control_character_in_an_answer_is_refused_beside_the_field(client, fo
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     field = page.split('id="field-goal"')[1].split('id="field-')[0]
-    assert "必须为单行，不得包含制表符或控制字符" in field
+    assert "必须是一行文字，不能含有制表符或控制字符" in field
     assert "ok\r\nfine" in page or "ok\nfine" in page
     with app.app_context():
         assert Submission.select().count() == 0
