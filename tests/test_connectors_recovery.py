@@ -145,6 +145,71 @@ def test_a_queued_run_no_worker_started_is_queued_again_then_given_up(
         huey.storage.flush_all()
 
 
+def test_a_queued_run_behind_a_busy_worker_waits_and_is_run_when_its_turn_comes(
+        app, org, csv_connection, tmp_path):
+    """The audit's busy.py: every worker thread is busy with long syncs for more than three
+    stale limits, so the task of a "Sync now" stays in the queue. The ticks must neither
+    give the run up (its task would then do nothing when the worker reached it) nor stack
+    copies of its task behind it."""
+    app.config.update(HUEY_BACKEND="sqlite", HUEY_SQLITE_PATH=str(tmp_path / "q.db"))
+    with app.app_context():
+        huey = tasks.huey_for()
+        queued = jobs.queue(Connection.get_by_id(csv_connection.id), "admin")
+        for _ in range(4):  # four ticks, each after another stale limit of waiting
+            SyncRun.update(heartbeat_at=utcnow() - timedelta(seconds=601)).where(
+                SyncRun.id == queued.id).execute()
+            jobs.enqueue_due()
+            run = SyncRun.get_by_id(queued.id)
+            assert (run.status, run.attempt) == ("queued", 1)
+            assert run.message == "waiting behind other tasks (the worker is busy; its " \
+                                  "task is still in the queue)"
+            assert utcnow() - run.heartbeat_at < timedelta(minutes=1)
+            assert len(_syncs(huey)) == 1
+        # The worker is free at last and reaches the task.
+        huey.execute(_syncs(huey)[0])
+        run = SyncRun.get_by_id(queued.id)
+        assert (run.status, run.created) == ("succeeded", 4)
+        assert "waiting" not in run.message
+        assert SyncRun.select().count() == 1
+        huey.storage.flush_all()
+
+
+def test_a_late_task_of_a_run_the_recovery_gave_up_still_starts_it(
+        app, org, csv_connection, tmp_path):
+    """Belt and braces: a task that reaches the worker after the recovery gave its run up
+    (read from the queue a moment before the recovery looked, say) starts the run, unless
+    another run of the connection has come since."""
+    app.config.update(HUEY_BACKEND="sqlite", HUEY_SQLITE_PATH=str(tmp_path / "q.db"))
+    with app.app_context():
+        huey = tasks.huey_for()
+        c = Connection.get_by_id(csv_connection.id)
+        queued = jobs.queue(c, "admin")
+        task = huey.dequeue()  # taken off the queue by a worker that is not yet running it
+        assert task.args[1]["run_id"] == queued.id
+        SyncRun.update(attempt=3).where(SyncRun.id == queued.id).execute()
+        _age(queued.id)
+        jobs.enqueue_due()
+        assert SyncRun.get_by_id(queued.id).status == "interrupted"
+        huey.execute(task)
+        run = SyncRun.get_by_id(queued.id)
+        assert (run.status, run.created, run.finished_at is not None) == ("succeeded", 4, True)
+        assert run.message.startswith("started late: the recovery had given it up, but its "
+                                      "task reached the worker after all")
+        assert jobs.sync_connection(c.id, trigger="admin", run_id=queued.id) is None
+
+        # Given up, then a later sync of the connection ran: the late task has nothing to do.
+        gone = sync.create_queued(c, "admin")
+        SyncRun.update(attempt=3).where(SyncRun.id == gone.id).execute()
+        _age(gone.id)
+        jobs.enqueue_due()
+        assert SyncRun.get_by_id(gone.id).status == "interrupted"
+        later = sync.run(Connection.get_by_id(c.id), trigger="manual")
+        assert jobs.sync_connection(c.id, trigger="admin", run_id=gone.id) is None
+        assert SyncRun.get_by_id(gone.id).status == "interrupted"
+        assert SyncRun.select().count() == 3 and later.status == "succeeded"
+        huey.storage.flush_all()
+
+
 def _syncs(huey):
     """The queued sync tasks (storing records also queues tasks of other areas)."""
     return [t for t in huey.pending() if t.args[0] == "connectors.sync"]

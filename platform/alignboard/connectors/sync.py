@@ -69,6 +69,12 @@ class NotQueued(ConnectorError):
     """The queued run a task was given has already been started, or is gone."""
 
 
+# How recover() words a queued run it gives up; a late task for such a run may still start
+# it (see _claim), so both must agree on the wording.
+GIVEN_UP = "no worker started it in "
+BEHIND = "waiting behind other tasks (the worker is busy; its task is still in the queue)"
+
+
 @contextmanager
 def _locked(connection_id):
     """A transaction that holds the connection's lock: claims and queueing of the same
@@ -127,11 +133,12 @@ def _claim(connection, trigger, run_id=None):
     """
     # Two workers may pick the same connection at once: serialise the check.
     with _locked(connection.id):
-        mine = None
+        mine, late = None, False
         if run_id is not None:
             mine = SyncRun.get_or_none((SyncRun.id == run_id) &
                                        (SyncRun.connection == connection))
-            if mine is None or mine.status != "queued":
+            late = mine is not None and _given_up_but_due(mine)
+            if mine is None or (mine.status != "queued" and not late):
                 raise NotQueued(f"run {run_id} is {mine.status if mine else 'gone'}, not "
                                 "queued; nothing to do")
         _check_running(connection, exclude=run_id)
@@ -144,9 +151,27 @@ def _claim(connection, trigger, run_id=None):
         # The time it waited in the queue is not part of the run: it starts now, and its
         # heartbeat too, or a long wait would make it look stale at once.
         mine.status, mine.message, mine.cursor_start = "running", "", connection.cursor
+        if late:
+            mine.message = ("started late: the recovery had given it up, but its task "
+                            "reached the worker after all")
+            mine.finished_at = None
         mine.started_at = mine.heartbeat_at = utcnow()
         mine.save()
         return mine
+
+
+def _given_up_but_due(run):
+    """True for a queued run the recovery gave up whose task reaches a worker after all
+    (it was behind other tasks when the recovery looked, or a copy it had sent came late)
+    while nothing else of its connection has run or waits since: the user's "Sync now"
+    is then still to do, so it starts rather than being dropped in silence. Called under
+    the connection's lock."""
+    if run.status != "interrupted" or not (run.message or "").startswith(GIVEN_UP):
+        return False
+    # A later run has synced since (or is going or queued): it did what this one was for.
+    return not SyncRun.select().where(
+        (SyncRun.connection == run.connection_id) & (SyncRun.id != run.id) &
+        ((SyncRun.id > run.id) | SyncRun.status.in_(("running", "queued")))).exists()
 
 
 class _Storer:
@@ -289,16 +314,20 @@ def recover(now=None):
     cursor of its last stored batch, so nothing is lost or doubled. A "queued" run no worker
     started within that time (its task lost, say, with a worker killed before it began) is
     queued again as it is. Either way at most MAX_ATTEMPTS runs per chain, and every step
-    says so in the run's message.
+    says so in the run's message. A queued run whose task is still in the queue is not
+    lost but waits behind other tasks (every worker thread busy with a long sync): it is
+    left to wait, and says so.
     """
     now = now or utcnow()
     stale_after = _stale_after()
     limit = now - stale_after
     to_send = []
-    candidates = [r.id for r in SyncRun.select(SyncRun.id).where(
+    candidates = [(r.id, r.status) for r in SyncRun.select(SyncRun.id, SyncRun.status).where(
         SyncRun.status.in_(("running", "queued")) & (SyncRun.heartbeat_at <= limit))
         .order_by(SyncRun.id)]
-    for run_id in candidates:
+    # Read before taking any lock: the queue is another store (huey's SQLite file, Redis).
+    in_queue = _runs_in_queue() if any(s == "queued" for _, s in candidates) else set()
+    for run_id, _ in candidates:
         stale = SyncRun.get_or_none(SyncRun.id == run_id)
         if stale is None:
             continue
@@ -310,9 +339,17 @@ def recover(now=None):
                 continue
             seconds = int(stale_after.total_seconds())
             if stale.status == "queued":
+                if stale.id in in_queue:
+                    # Not lost: the worker will reach it. Sending it again would only stack
+                    # copies behind it, and giving it up would drop it when it comes.
+                    stale.heartbeat_at, stale.message = now, BEHIND
+                    stale.save()
+                    log.info("run %s of connection %s: %s", stale.id, stale.connection_id,
+                             stale.message)
+                    continue
                 if stale.attempt >= MAX_ATTEMPTS:
                     stale.status, stale.finished_at = "interrupted", now
-                    stale.message = (f"no worker started it in {MAX_ATTEMPTS} tries of "
+                    stale.message = (f"{GIVEN_UP}{MAX_ATTEMPTS} tries of "
                                      f"{seconds} s each; is 'alignboard worker' running?")
                 else:
                     stale.attempt += 1
@@ -349,6 +386,26 @@ def recover(now=None):
             log.warning("run %s of connection %s: %s", stale.id, stale.connection_id,
                         stale.message)
     return to_send
+
+
+def _runs_in_queue():
+    """Ids of the runs whose "connectors.sync" task waits in the app's queue (or is
+    scheduled there, as a run retried in a minute after SyncBusy). None known when the
+    queue cannot be read: the runs are then treated as lost, as before this check."""
+    from .. import tasks
+
+    try:
+        huey = tasks.huey_for()
+        queued = list(huey.pending()) + list(huey.scheduled())
+    except Exception:
+        log.exception("the task queue could not be read; queued runs count as lost")
+        return set()
+    ids = set()
+    for task in queued:
+        args = task.args or ()
+        if len(args) == 2 and args[0] == "connectors.sync" and isinstance(args[1], dict):
+            ids.add(args[1].get("run_id"))
+    return ids
 
 
 def _pulls(connection):
