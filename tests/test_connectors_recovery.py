@@ -210,6 +210,63 @@ def test_a_late_task_of_a_run_the_recovery_gave_up_still_starts_it(
         huey.storage.flush_all()
 
 
+def _rest_connection(app, source, items, on_page=None):
+    """A rest connection reading ``items`` two by two from the loopback source;
+    ``on_page(n)`` runs in the source's thread before page n is answered."""
+    def deals(req):
+        page = int(req.query["page"])
+        if on_page:
+            on_page(page)
+        return 200, {"data": items[(page - 1) * 2:page * 2]}
+
+    source.route("GET", "/deals", deals)
+    with app.app_context():
+        return service.create("api", "rest", {"url": source.url + "/deals",
+                                              "records_path": "data", "pagination": "page",
+                                              "page_size": 2},
+                              {"external_id": "id", "type": "deal",
+                               "fields": [{"source": "amount", "target": "amount",
+                                           "convert": "number"}]})
+
+
+def test_a_live_run_taken_for_dead_stops_instead_of_coming_back_as_running(
+        app, org, shipped, source):
+    """A page slower than the stale limit: while the run waits for page 2, the tick (here in
+    the source's thread, on its own database connection) takes it for dead, marks it
+    interrupted and queues a resume. The live run must not write "running" back over that
+    (nor store page 2 beside its resume): it stops at that batch, rolled back, and says so."""
+    items = [{"id": f"R{i}", "amount": str(i)} for i in range(6)]
+    resumes = []
+
+    def tick_during(page):
+        if page == 2 and not resumes:  # once: the resume's own page 2 is left alone
+            with app.app_context():
+                running = SyncRun.get(SyncRun.status == "running")
+                _age(running.id)
+                resumes.extend(sync.recover())
+                assert SyncRun.get_by_id(running.id).status == "interrupted"
+
+    c = _rest_connection(app, source, items, tick_during)
+    with app.app_context():
+        slow = sync.run(Connection.get_by_id(c.id), trigger="admin")
+        [resume] = resumes
+        stored = SyncRun.get_by_id(slow.id)
+        assert (slow.status, stored.status) == ("interrupted", "interrupted")
+        assert f"resumed from the last stored batch by run {resume.id}" in stored.message
+        assert stored.message.endswith(
+            "; it was still going (one batch took longer than the stale limit, 600 s) and "
+            "stopped at its next batch without storing it")
+        assert stored.processed == stored.created == 2  # page 2 was rolled back
+        assert sorted(r.external_id for r in Record.select()) == ["R0", "R1"]
+        assert Connection.get_by_id(c.id).cursor["position"] == 2
+        done = jobs.sync_connection(c.id, trigger="admin", run_id=resume.id)
+        done = SyncRun.get_by_id(done)
+        assert (done.status, done.created) == ("succeeded", 4)
+        assert SyncRun.get_by_id(slow.id).status == "interrupted"
+        ids = [r.external_id for r in Record.select()]
+        assert sorted(ids) == [f"R{i}" for i in range(6)] and len(ids) == len(set(ids))
+
+
 def _syncs(huey):
     """The queued sync tasks (storing records also queues tasks of other areas)."""
     return [t for t in huey.pending() if t.args[0] == "connectors.sync"]

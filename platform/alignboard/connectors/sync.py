@@ -69,10 +69,20 @@ class NotQueued(ConnectorError):
     """The queued run a task was given has already been started, or is gone."""
 
 
+class TakenOver(ConnectorError):
+    """The run was taken for dead (its heartbeat went stale during one long batch) and
+    marked interrupted by the recovery or by another run while it was still going."""
+
+
 # How recover() words a queued run it gives up; a late task for such a run may still start
 # it (see _claim), so both must agree on the wording.
 GIVEN_UP = "no worker started it in "
 BEHIND = "waiting behind other tasks (the worker is busy; its task is still in the queue)"
+
+
+# The counters a batch moves; saved without the status, which is not the batch's to write.
+_PROGRESS = ("processed", "total", "created", "updated", "unchanged", "failed",
+             "heartbeat_at")
 
 
 @contextmanager
@@ -174,6 +184,28 @@ def _given_up_but_due(run):
         ((SyncRun.id > run.id) | SyncRun.status.in_(("running", "queued")))).exists()
 
 
+def _save_progress(sync_run):
+    """Store the run's counters and heartbeat, only while the run is still "running".
+
+    TakenOver when it is not: the recovery (or another run's check) took it for dead and
+    marked it interrupted, and maybe queued a run that resumes from the cursor; writing the
+    whole row would turn it back into "running" behind their back.
+    """
+    changed = SyncRun.update({getattr(SyncRun, f): getattr(sync_run, f) for f in _PROGRESS}) \
+        .where((SyncRun.id == sync_run.id) & (SyncRun.status == "running")).execute()
+    if not changed:
+        raise TakenOver(f"run {sync_run.id} was taken for dead while it was still going")
+
+
+def _finish(sync_run):
+    """Store the run's end (status, message, counters), only if it is still "running";
+    False when it was taken over meanwhile."""
+    fields = _PROGRESS + ("status", "message", "finished_at")
+    return bool(SyncRun.update({getattr(SyncRun, f): getattr(sync_run, f) for f in fields})
+                .where((SyncRun.id == sync_run.id) & (SyncRun.status == "running"))
+                .execute())
+
+
 class _Storer:
     """Maps and upserts rows for one run, counting and recording failures."""
 
@@ -255,7 +287,7 @@ def run(connection, trigger="manual", full=False, progress=None, run_id=None):
     if isinstance(connection, int):
         connection = Connection.get_by_id(connection)
     sync_run = _claim(connection, trigger, run_id)
-    storer = None
+    storer, taken_over = None, False
     try:
         connector = connector_for(connection)
         if connector.kind != "pull":
@@ -269,13 +301,17 @@ def run(connection, trigger="manual", full=False, progress=None, run_id=None):
                 if batch.total is not None:
                     sync_run.total = batch.total
                 sync_run.heartbeat_at = utcnow()
-                sync_run.save()
+                # Rolls the batch back when the run was taken over: its resume reads it.
+                _save_progress(sync_run)
                 connection.cursor = batch.cursor
                 Connection.update(cursor=batch.cursor).where(
                     Connection.id == connection.id).execute()
             if progress:
                 progress(sync_run)
         sync_run.status = "succeeded"
+    except TakenOver as exc:
+        taken_over = True
+        log.warning("sync of %s stopped: %s", connection.name, exc)
     except ConnectorError as exc:
         _reload_counts(sync_run)
         sync_run.status, sync_run.message = "failed", str(exc)
@@ -296,13 +332,26 @@ def run(connection, trigger="manual", full=False, progress=None, run_id=None):
     finally:
         # A kill (SIGKILL, power loss) leaves the status "running"; the next run marks it
         # interrupted once its heartbeat is stale.
-        if sync_run.status != "running":
+        if sync_run.status != "running" or taken_over:
             if storer and storer.summary():
                 sync_run.message = "; ".join(m for m in (sync_run.message, storer.summary())
                                              if m)
             sync_run.finished_at = utcnow()
-            sync_run.save()
+            if taken_over or not _finish(sync_run):
+                sync_run = _note_taken_over(sync_run)
     return sync_run
+
+
+def _note_taken_over(sync_run):
+    """Leave the status and message the recovery wrote (they say which run resumes), and add
+    why the run stopped: the user sees it was alive, not killed."""
+    stored = SyncRun.get_by_id(sync_run.id)
+    seconds = int(_stale_after().total_seconds())
+    stored.message = "; ".join(m for m in (stored.message, (
+        f"it was still going (one batch took longer than the stale limit, {seconds} s) and "
+        "stopped at its next batch without storing it")) if m)
+    SyncRun.update(message=stored.message).where(SyncRun.id == stored.id).execute()
+    return stored
 
 
 def recover(now=None):
