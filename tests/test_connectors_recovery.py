@@ -267,6 +267,61 @@ def test_a_live_run_taken_for_dead_stops_instead_of_coming_back_as_running(
         assert sorted(ids) == [f"R{i}" for i in range(6)] and len(ids) == len(set(ids))
 
 
+@pytest.mark.skipif(os.environ.get("ALIGNBOARD_TEST_DB", "sqlite") != "postgres",
+                    reason="SQLite serialises writers (BEGIN IMMEDIATE): no row locks to order")
+def test_the_recovery_waits_for_an_open_batch_and_then_sees_its_heartbeat(
+        app, org, csv_connection, monkeypatch):
+    """PostgreSQL lock order. A batch must take the connection's row lock before it touches
+    its run's row, as recover() does; a batch that locked the run first and the connection
+    last could deadlock with a recovery that has the connection and wants the run. Here the
+    recovery starts in the middle of a batch (with the run's heartbeat aged, as if that batch
+    were slow): it must wait for the batch's lock, and once the batch commits it finds a
+    fresh heartbeat and leaves the live run alone."""
+    import threading
+
+    from alignboard.db import database
+    from alignboard.records import store
+
+    real, calls, recovery = store.upsert, [], {}
+
+    def recover_elsewhere(run_id):
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            try:
+                recovery["pid"] = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+                _age(run_id)
+                recovery["result"] = [r.id for r in sync.recover()]
+            finally:
+                database.close()
+
+    def upsert(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # inside the second batch's transaction
+            run_id = SyncRun.get(SyncRun.status == "running").id
+            other = threading.Thread(target=recover_elsewhere, args=(run_id,))
+            other.start()
+            recovery["thread"] = other
+            # Go on once the recovery is stuck behind this batch's locks (or done, which
+            # is the failure this test is about).
+            deadline = time.monotonic() + 30
+            while other.is_alive() and time.monotonic() < deadline:
+                if "pid" in recovery and database.execute_sql(
+                        "SELECT cardinality(pg_blocking_pids(%s))",
+                        (recovery["pid"],)).fetchone()[0]:
+                    break
+                time.sleep(0.05)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "upsert", upsert)
+    with app.app_context():
+        run = sync.run(Connection.get_by_id(csv_connection.id), trigger="admin")
+    recovery["thread"].join(30)
+    assert recovery["result"] == []  # it waited, then saw the batch's fresh heartbeat
+    with app.app_context():
+        assert (run.status, run.created) == ("succeeded", 4)
+        assert [(r.id, r.status) for r in SyncRun.select()] == [(run.id, "succeeded")]
+
+
 def _syncs(huey):
     """The queued sync tasks (storing records also queues tasks of other areas)."""
     return [t for t in huey.pending() if t.args[0] == "connectors.sync"]

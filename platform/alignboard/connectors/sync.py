@@ -87,8 +87,9 @@ _PROGRESS = ("processed", "total", "created", "updated", "unchanged", "failed",
 
 @contextmanager
 def _locked(connection_id):
-    """A transaction that holds the connection's lock: claims and queueing of the same
-    connection in two processes happen one after the other."""
+    """A transaction that holds the connection's lock: claims, queueing, recovery and each
+    batch of a run of the same connection happen one after the other. Taken first, before
+    any run's row, by every one of them: one lock order, so no deadlock on PostgreSQL."""
     # SQLite takes its write lock at BEGIN IMMEDIATE; PostgreSQL locks the connection's row.
     sqlite = dialect() == "sqlite"
     with (database.atomic("IMMEDIATE") if sqlite else database.atomic()):
@@ -296,7 +297,13 @@ def run(connection, trigger="manual", full=False, progress=None, run_id=None):
         storer = _Storer(connection, sync_run)
         cursor = None if full else connection.cursor
         for batch in connector.pull(settings_of(connection), cursor):
-            with database.atomic():
+            # _locked: the connection's lock first, as recover(), _claim and create_queued
+            # take it before they touch a run. On PostgreSQL the batch used to lock its run's
+            # row (the save) and then the connection's row (the cursor) while the recovery
+            # locks the connection's and then the run's: a deadlock when a slow batch is
+            # taken for dead. In one order, the recovery waits for the batch to commit and
+            # then sees its fresh heartbeat. (SQLite serialises writers anyway.)
+            with _locked(connection.id):
                 storer.store(batch.rows)
                 if batch.total is not None:
                     sync_run.total = batch.total
