@@ -154,3 +154,45 @@ def test_a_visit_a_rule_flagged_not_valid_is_not_counted_as_valid(
         fired = evaluate.schedule_occurrence(sink, report, monday.replace(tzinfo=None))
         rob = next(f for f in fired if f["subject"] == "rob")
         assert (rob["facts"]["visits_7d"], rob["facts"]["valid_visits_7d"]) == (2, 1)
+
+
+def test_another_process_writing_between_two_rules_does_not_lock_the_scheduler_out(
+        app, org, make_rule):
+    """`alignboard worker` beside `serve` logged "database is locked" from run_due: the
+    rules were read by a lazy cursor, whose open SELECT kept an old SQLite snapshot while
+    each rule's write transaction began; once another connection had committed, SQLite
+    refused the write at once (waiting cannot make a snapshot current), busy_timeout or not.
+    Here another connection commits between the first rule and the second."""
+    import threading
+
+    from alignboard.db import database
+    from alignboard.rules.models import RuleClock, RuleProblem
+
+    report = {"key": "weekly", "name": "Weekly report",
+              "trigger": {"type": "schedule", "cron": "0 9 * * 1", "subjects": {"role": "rep"}},
+              "actions": [{"channel": "inbox", "to": ["subject"]}]}
+    broken, later = make_rule(report), make_rule(dict(report, key="weekly-2"))
+    with app.app_context():
+        # A cron stored before it was checked (or edited in the database): the rule fails.
+        Rule.update(definition=dict(report, trigger=dict(report["trigger"], cron="0 9 *"))
+                    ).where(Rule.id == broken.id).execute()
+
+        def write_elsewhere():
+            # Its own thread is its own connection, as the web process would be.
+            database.connect(reuse_if_open=True)
+            try:
+                Rule.update(description="touched").where(Rule.id == later.id).execute()
+            finally:
+                database.close()
+
+        class Sink(evaluate.LiveSink):
+            def problem(self, rule, message, event_id=None):
+                writer = threading.Thread(target=write_elsewhere)
+                writer.start()
+                writer.join()
+                super().problem(rule, message, event_id)
+
+        scheduler.run_due(datetime(2017, 3, 6, 0, 30), sink=Sink())
+        assert [p.rule_id for p in RuleProblem.select()] == [broken.id]
+        assert "needs 5 fields" in RuleProblem.get().message
+        assert RuleClock.get(RuleClock.rule == later.id).last_run_at is not None

@@ -69,10 +69,27 @@ class NotQueued(ConnectorError):
     """The queued run a task was given has already been started, or is gone."""
 
 
+class TakenOver(ConnectorError):
+    """The run was taken for dead (its heartbeat went stale during one long batch) and
+    marked interrupted by the recovery or by another run while it was still going."""
+
+
+# How recover() words a queued run it gives up; a late task for such a run may still start
+# it (see _claim), so both must agree on the wording.
+GIVEN_UP = "no worker started it in "
+BEHIND = "waiting behind other tasks (the worker is busy; its task is still in the queue)"
+
+
+# The counters a batch moves; saved without the status, which is not the batch's to write.
+_PROGRESS = ("processed", "total", "created", "updated", "unchanged", "failed",
+             "heartbeat_at")
+
+
 @contextmanager
 def _locked(connection_id):
-    """A transaction that holds the connection's lock: claims and queueing of the same
-    connection in two processes happen one after the other."""
+    """A transaction that holds the connection's lock: claims, queueing, recovery and each
+    batch of a run of the same connection happen one after the other. Taken first, before
+    any run's row, by every one of them: one lock order, so no deadlock on PostgreSQL."""
     # SQLite takes its write lock at BEGIN IMMEDIATE; PostgreSQL locks the connection's row.
     sqlite = dialect() == "sqlite"
     with (database.atomic("IMMEDIATE") if sqlite else database.atomic()):
@@ -127,11 +144,12 @@ def _claim(connection, trigger, run_id=None):
     """
     # Two workers may pick the same connection at once: serialise the check.
     with _locked(connection.id):
-        mine = None
+        mine, late = None, False
         if run_id is not None:
             mine = SyncRun.get_or_none((SyncRun.id == run_id) &
                                        (SyncRun.connection == connection))
-            if mine is None or mine.status != "queued":
+            late = mine is not None and _given_up_but_due(mine)
+            if mine is None or (mine.status != "queued" and not late):
                 raise NotQueued(f"run {run_id} is {mine.status if mine else 'gone'}, not "
                                 "queued; nothing to do")
         _check_running(connection, exclude=run_id)
@@ -144,9 +162,49 @@ def _claim(connection, trigger, run_id=None):
         # The time it waited in the queue is not part of the run: it starts now, and its
         # heartbeat too, or a long wait would make it look stale at once.
         mine.status, mine.message, mine.cursor_start = "running", "", connection.cursor
+        if late:
+            mine.message = ("started late: the recovery had given it up, but its task "
+                            "reached the worker after all")
+            mine.finished_at = None
         mine.started_at = mine.heartbeat_at = utcnow()
         mine.save()
         return mine
+
+
+def _given_up_but_due(run):
+    """True for a queued run the recovery gave up whose task reaches a worker after all
+    (it was behind other tasks when the recovery looked, or a copy it had sent came late)
+    while nothing else of its connection has run or waits since: the user's "Sync now"
+    is then still to do, so it starts rather than being dropped in silence. Called under
+    the connection's lock."""
+    if run.status != "interrupted" or not (run.message or "").startswith(GIVEN_UP):
+        return False
+    # A later run has synced since (or is going or queued): it did what this one was for.
+    return not SyncRun.select().where(
+        (SyncRun.connection == run.connection_id) & (SyncRun.id != run.id) &
+        ((SyncRun.id > run.id) | SyncRun.status.in_(("running", "queued")))).exists()
+
+
+def _save_progress(sync_run):
+    """Store the run's counters and heartbeat, only while the run is still "running".
+
+    TakenOver when it is not: the recovery (or another run's check) took it for dead and
+    marked it interrupted, and maybe queued a run that resumes from the cursor; writing the
+    whole row would turn it back into "running" behind their back.
+    """
+    changed = SyncRun.update({getattr(SyncRun, f): getattr(sync_run, f) for f in _PROGRESS}) \
+        .where((SyncRun.id == sync_run.id) & (SyncRun.status == "running")).execute()
+    if not changed:
+        raise TakenOver(f"run {sync_run.id} was taken for dead while it was still going")
+
+
+def _finish(sync_run):
+    """Store the run's end (status, message, counters), only if it is still "running";
+    False when it was taken over meanwhile."""
+    fields = _PROGRESS + ("status", "message", "finished_at")
+    return bool(SyncRun.update({getattr(SyncRun, f): getattr(sync_run, f) for f in fields})
+                .where((SyncRun.id == sync_run.id) & (SyncRun.status == "running"))
+                .execute())
 
 
 class _Storer:
@@ -230,7 +288,7 @@ def run(connection, trigger="manual", full=False, progress=None, run_id=None):
     if isinstance(connection, int):
         connection = Connection.get_by_id(connection)
     sync_run = _claim(connection, trigger, run_id)
-    storer = None
+    storer, taken_over = None, False
     try:
         connector = connector_for(connection)
         if connector.kind != "pull":
@@ -239,18 +297,28 @@ def run(connection, trigger="manual", full=False, progress=None, run_id=None):
         storer = _Storer(connection, sync_run)
         cursor = None if full else connection.cursor
         for batch in connector.pull(settings_of(connection), cursor):
-            with database.atomic():
+            # _locked: the connection's lock first, as recover(), _claim and create_queued
+            # take it before they touch a run. On PostgreSQL the batch used to lock its run's
+            # row (the save) and then the connection's row (the cursor) while the recovery
+            # locks the connection's and then the run's: a deadlock when a slow batch is
+            # taken for dead. In one order, the recovery waits for the batch to commit and
+            # then sees its fresh heartbeat. (SQLite serialises writers anyway.)
+            with _locked(connection.id):
                 storer.store(batch.rows)
                 if batch.total is not None:
                     sync_run.total = batch.total
                 sync_run.heartbeat_at = utcnow()
-                sync_run.save()
+                # Rolls the batch back when the run was taken over: its resume reads it.
+                _save_progress(sync_run)
                 connection.cursor = batch.cursor
                 Connection.update(cursor=batch.cursor).where(
                     Connection.id == connection.id).execute()
             if progress:
                 progress(sync_run)
         sync_run.status = "succeeded"
+    except TakenOver as exc:
+        taken_over = True
+        log.warning("sync of %s stopped: %s", connection.name, exc)
     except ConnectorError as exc:
         _reload_counts(sync_run)
         sync_run.status, sync_run.message = "failed", str(exc)
@@ -271,13 +339,26 @@ def run(connection, trigger="manual", full=False, progress=None, run_id=None):
     finally:
         # A kill (SIGKILL, power loss) leaves the status "running"; the next run marks it
         # interrupted once its heartbeat is stale.
-        if sync_run.status != "running":
+        if sync_run.status != "running" or taken_over:
             if storer and storer.summary():
                 sync_run.message = "; ".join(m for m in (sync_run.message, storer.summary())
                                              if m)
             sync_run.finished_at = utcnow()
-            sync_run.save()
+            if taken_over or not _finish(sync_run):
+                sync_run = _note_taken_over(sync_run)
     return sync_run
+
+
+def _note_taken_over(sync_run):
+    """Leave the status and message the recovery wrote (they say which run resumes), and add
+    why the run stopped: the user sees it was alive, not killed."""
+    stored = SyncRun.get_by_id(sync_run.id)
+    seconds = int(_stale_after().total_seconds())
+    stored.message = "; ".join(m for m in (stored.message, (
+        f"it was still going (one batch took longer than the stale limit, {seconds} s) and "
+        "stopped at its next batch without storing it")) if m)
+    SyncRun.update(message=stored.message).where(SyncRun.id == stored.id).execute()
+    return stored
 
 
 def recover(now=None):
@@ -289,16 +370,20 @@ def recover(now=None):
     cursor of its last stored batch, so nothing is lost or doubled. A "queued" run no worker
     started within that time (its task lost, say, with a worker killed before it began) is
     queued again as it is. Either way at most MAX_ATTEMPTS runs per chain, and every step
-    says so in the run's message.
+    says so in the run's message. A queued run whose task is still in the queue is not
+    lost but waits behind other tasks (every worker thread busy with a long sync): it is
+    left to wait, and says so.
     """
     now = now or utcnow()
     stale_after = _stale_after()
     limit = now - stale_after
     to_send = []
-    candidates = [r.id for r in SyncRun.select(SyncRun.id).where(
+    candidates = [(r.id, r.status) for r in SyncRun.select(SyncRun.id, SyncRun.status).where(
         SyncRun.status.in_(("running", "queued")) & (SyncRun.heartbeat_at <= limit))
         .order_by(SyncRun.id)]
-    for run_id in candidates:
+    # Read before taking any lock: the queue is another store (huey's SQLite file, Redis).
+    in_queue = _runs_in_queue() if any(s == "queued" for _, s in candidates) else set()
+    for run_id, _ in candidates:
         stale = SyncRun.get_or_none(SyncRun.id == run_id)
         if stale is None:
             continue
@@ -310,9 +395,17 @@ def recover(now=None):
                 continue
             seconds = int(stale_after.total_seconds())
             if stale.status == "queued":
+                if stale.id in in_queue:
+                    # Not lost: the worker will reach it. Sending it again would only stack
+                    # copies behind it, and giving it up would drop it when it comes.
+                    stale.heartbeat_at, stale.message = now, BEHIND
+                    stale.save()
+                    log.info("run %s of connection %s: %s", stale.id, stale.connection_id,
+                             stale.message)
+                    continue
                 if stale.attempt >= MAX_ATTEMPTS:
                     stale.status, stale.finished_at = "interrupted", now
-                    stale.message = (f"no worker started it in {MAX_ATTEMPTS} tries of "
+                    stale.message = (f"{GIVEN_UP}{MAX_ATTEMPTS} tries of "
                                      f"{seconds} s each; is 'alignboard worker' running?")
                 else:
                     stale.attempt += 1
@@ -349,6 +442,26 @@ def recover(now=None):
             log.warning("run %s of connection %s: %s", stale.id, stale.connection_id,
                         stale.message)
     return to_send
+
+
+def _runs_in_queue():
+    """Ids of the runs whose "connectors.sync" task waits in the app's queue (or is
+    scheduled there, as a run retried in a minute after SyncBusy). None known when the
+    queue cannot be read: the runs are then treated as lost, as before this check."""
+    from .. import tasks
+
+    try:
+        huey = tasks.huey_for()
+        queued = list(huey.pending()) + list(huey.scheduled())
+    except Exception:
+        log.exception("the task queue could not be read; queued runs count as lost")
+        return set()
+    ids = set()
+    for task in queued:
+        args = task.args or ()
+        if len(args) == 2 and args[0] == "connectors.sync" and isinstance(args[1], dict):
+            ids.add(args[1].get("run_id"))
+    return ids
 
 
 def _pulls(connection):

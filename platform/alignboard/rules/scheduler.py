@@ -94,8 +94,13 @@ def run_due(now=None, sink=None):
     sink = sink or evaluate.LiveSink()
     now_local = local_now(now)
     fired = []
-    for rule in Rule.select().where(Rule.enabled & Rule.trigger_type.in_(
-            ["schedule", "absence"])).order_by(Rule.id):
+    # list(): iterated lazily, the open SELECT would keep an SQLite read snapshot across
+    # the loop, and once another process (the web app, another worker thread) committed,
+    # each rule's write transaction would fail at once with "database is locked": SQLite
+    # cannot make an old snapshot current by waiting, so busy_timeout does not apply.
+    rules = list(Rule.select().where(Rule.enabled & Rule.trigger_type.in_(
+        ["schedule", "absence"])).order_by(Rule.id))
+    for rule in rules:
         try:
             with evaluate.write_transaction():
                 if rule.trigger_type == "schedule":
