@@ -159,7 +159,8 @@ def test_a_new_deal_updates_the_rep_and_every_unit_above(app, deals, won_value):
 
 
 def test_one_new_deal_rewrites_only_its_owners_values_and_a_rebuild_agrees(app, deals,
-                                                                          won_value):
+                                                                          won_value,
+                                                                          monkeypatch):
     from datetime import datetime
     from alignboard import events
     from alignboard.metrics import updates
@@ -182,12 +183,25 @@ def test_one_new_deal_rewrites_only_its_owners_values_and_a_rebuild_agrees(app, 
         affected = {(won_value.id, st, sid, pid) for st, sid in subjects for pid in periods}
         assert len(affected) == 8  # rob, his team, region and company x week and quarter
         before = stored()
-        store.upsert(1, "NEW-1", "deal", {"stage": "won", "amount": 1234.0}, owner=org.rob,
-                     owner_ref="Anna Snelling", occurred_at=datetime(2017, 2, 3))
+        recomputed = []
+        real_write = updates.write
+
+        def spy(engine, keys, publish=True):
+            recomputed.append(set(keys))
+            return real_write(engine, keys, publish)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(updates, "write", spy)
+            store.upsert(1, "NEW-1", "deal", {"stage": "won", "amount": 1234.0}, owner=org.rob,
+                         owner_ref="Anna Snelling", occurred_at=datetime(2017, 2, 3))
         after = stored()
         # What the event makes the incremental path recompute: those keys and no others.
         event = events.since(0, names=["record.created"])[-1]
         assert updates.record_keys(Engine(DatabaseRows()), event.payload) == affected
+        # ...and what on_record hands to store.write is that set, not more: store.write
+        # leaves unchanged rows alone, so the check on written rows below would not notice
+        # an update that recomputed every stored key.
+        assert recomputed == [affected]
         # Every other row is left alone: not even its updated_at moves.
         written = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
         assert written == affected
