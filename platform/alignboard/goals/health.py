@@ -137,23 +137,6 @@ def _same_as_row(kr, objective, row):
     return not (kr.deadline and kr.deadline < objective.period.end)
 
 
-def _state_on(row, day, engines):
-    """(pace ratio, colour) of a stored value's key measured on ``day``, as the metrics API
-    does for ``as_of`` (the stored row holds them for today only)."""
-    from ..metrics.engine import Engine
-    from ..metrics.sources import DatabaseRows
-
-    if day not in engines:
-        engines[day] = Engine(DatabaseRows(), day=day)
-    engine = engines[day]
-    metric = engine.metrics.get(row.metric_id)
-    if metric is None:
-        return row.pace, row.colour
-    state = engine.state(metric, row.subject_type, row.subject_id,
-                         engine.period(row.period_id))
-    return (state.pace, state.colour) if state is not None else (None, None)
-
-
 def key_result_card(kr, objective, day=None, engines=None):
     """Health card of a key result on ``day`` (default: today, pace.as_of()). ``engines``
     caches metric engines per day across cards (for a day other than today)."""
@@ -162,6 +145,15 @@ def key_result_card(kr, objective, day=None, engines=None):
     engines = {} if engines is None else engines
     row = metric_row(kr, objective)
     value, source = current_value(kr, objective, row)
+    on_day = None
+    if kr.metric_id and day != today:
+        # The stored row is the value on the pace day; another day has its own value (the
+        # rows up to that day) as well as its own plan.
+        from ..metrics.engine import state_on
+        on_day = state_on((kr.metric_id, *subject_of(kr, objective), objective.period_id),
+                          day, engines)
+        if on_day is not None:
+            value = on_day.value
     period = objective.period
     rule, bands = colours.rule_for(kr.metric_id) if kr.metric_id else (None, [])
     shared = _same_as_row(kr, objective, row)
@@ -173,7 +165,8 @@ def key_result_card(kr, objective, day=None, engines=None):
     share = expected_share(period, kr.deadline, day, curve)
     pace_pct, colour_from, by_rule = None, "key result", False
     if shared:
-        ratio, stored = (row.pace, row.colour) if day == today else _state_on(row, day, engines)
+        ratio, stored = (row.pace, row.colour) if on_day is None else (on_day.pace,
+                                                                        on_day.colour)
         pace_pct = None if ratio is None else ratio * 100
         colour_from = "metric value"
         if stored is not None:
