@@ -278,3 +278,41 @@ def test_weighted_objective_uses_the_bands_its_key_results_share(app, q1, deals,
         assert card["colour"] == "green"
         assert card["how"] == ("weighted pace 105%, default bands: the key results have no "
                                "common colour rule")
+
+
+def test_a_key_result_on_a_metric_never_computed_for_it_is_grey_with_the_reason(
+        app, q1, deals, won_value):
+    """Re-audit of issue 5, gap 2: won value is computed per week and quarter, so a month
+    objective's key result on it has no value at all; a metric computed per unit only has
+    none for a person. Such a card showed 0 and a colour (amber or red)."""
+    from alignboard.metrics import definitions
+    from fixtures.metrics import WON, won_value_definition
+
+    org = deals.org
+    with app.app_context():
+        march = Period.get((Period.kind == "month") & (Period.start == date(2017, 3, 1)))
+        o = Objective.create(title="Win March", period=march, owner=org.rob)
+        kr = KeyResult.create(objective=o, title="Won value", owner=org.rob, metric=won_value,
+                              target_value=20000, weight=100)
+        card = health.key_result_card(kr, o)
+        assert card["colour"] == "grey" and card["reason"] == "Won value is not computed per month"
+        assert card["current_value"] is None and card["pace_pct"] is None
+        assert card["colour_rule"] is None
+        assert health.key_result_card(kr, o, day=date(2017, 3, 20))["colour"] == "grey"
+        assert health.objective_card(o)["colour"] == "grey"
+        with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+            assert card["reason"].translated() == "Won value 未按月计算"
+
+        teams = definitions.save(won_value_definition(key="team_won", name="Team won",
+                                                      by_person=False), filters=WON)
+        o = Objective.create(title="Win Q1", period=q1, owner=org.rob)
+        kr = KeyResult.create(objective=o, title="Team won", owner=org.rob, metric=teams,
+                              target_value=20000, weight=100)
+        card = health.key_result_card(kr, o)
+        assert card["colour"] == "grey" and card["reason"] == "Team won is not computed per person"
+        # The same metric on the team's objective is measured.
+        team = Objective.create(title="Team Q1", period=q1, unit=org.team_a)
+        kr = KeyResult.create(objective=team, title="Team won", metric=teams,
+                              target_value=20000, weight=100)
+        card = health.key_result_card(kr, team)
+        assert card["colour"] != "grey" and card["current_value"] > 0
