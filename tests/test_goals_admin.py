@@ -192,3 +192,39 @@ def test_a_key_result_taking_its_objectives_weights_above_100_is_refused(client,
                 follow_redirects=True)
     with app.app_context():
         assert sorted(kr.weight for kr in KeyResult.select()) == [30, 50]
+
+
+def test_a_key_result_on_a_metric_never_computed_for_it_is_refused(client, app, crm_people,
+                                                                   won_value, admin_session):
+    """Re-audit of issue 5, gap 2: won value is computed per week and quarter, so a key
+    result of a month objective measured by it could only ever be grey."""
+    from alignboard.org.models import Person
+
+    org = crm_people
+    with app.app_context():
+        march = Period.get((Period.kind == "month") & (Period.name == "2017-03")).id
+        q1 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q1"))
+    token = admin_session(org.hr)
+    row = dict(_kr(0, "Won value 20k", 100), **{"key_results-0-metric": str(won_value.id)})
+    page = client.post("/admin/objective/new/", follow_redirects=True, data=_form(
+        token, march, owner=str(org.rob.id), **row)).data.decode()
+    assert "Won value is not computed per month, so it can never measure" in page
+    with app.app_context():
+        assert Objective.select().count() == 0 and KeyResult.select().count() == 0
+        month_objective = Objective.create(title="March", period=march, owner=org.rob)
+        Objective.create(title="Q1", period=q1, owner=org.rob)
+        Person.update(locale="zh_CN").where(Person.id == org.hr.id).execute()
+    # Added on its own, in Chinese.
+    token = admin_session(org.hr)
+    page = client.post("/admin/keyresult/new/", follow_redirects=True, data=dict(
+        _lone_kr(token, month_objective.id, "Won value 20k", 100),
+        metric=str(won_value.id))).data.decode()
+    assert "Won value 未按月计算，因此永远无法衡量此关键结果" in page
+    assert "not computed" not in page
+    with app.app_context():
+        assert KeyResult.select().count() == 0
+    # On the quarter it is computed for, it is saved.
+    page = client.post("/admin/objective/new/", follow_redirects=True, data=_form(
+        token, q1.id, title="Q1 again", unit=str(org.team_a.id), **row)).data.decode()
+    with app.app_context():
+        assert KeyResult.select().count() == 1, page[-2000:]

@@ -172,3 +172,37 @@ def test_applying_a_plan_through_the_api_shows_the_derivation(client, app, won_v
     assert all("× (70% ×" in t["derivation"] for t in targets)
     assert client.post(f"/api/v1/goals/plans/{plan_id}/apply",
                        headers=auth(crm_people.mia)).status_code == 403
+
+
+def test_a_key_result_on_a_metric_never_computed_for_it_is_refused(client, app, q1,
+                                                                   crm_people, won_value,
+                                                                   auth):
+    """Re-audit of issue 5, gap 2: a person's key result on a metric computed per unit only
+    (or a month objective's on one computed per week and quarter) could never be measured."""
+    from alignboard.metrics import definitions
+    from fixtures.metrics import WON, won_value_definition
+
+    org = crm_people
+    with app.app_context():
+        definitions.save(won_value_definition(key="team_won", name="Team won",
+                                              by_person=False), filters=WON)
+        march = Period.get((Period.kind == "month") & (Period.name == "2017-03")).id
+    response = _objective(client, auth, org.hr, title="Mine", period_id=q1,
+                          owner_id=org.rob.id,
+                          key_results=[_kr("Team won 20k", metric="team_won")])
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["key_results.0.metric"] == [
+        "Team won is not computed per person, so it can never measure this key result: "
+        "choose another metric or change the metric's period kinds or grouping"]
+    response = _objective(client, auth, org.hr, title="March", period_id=march,
+                          unit_id=org.team_a.id,
+                          key_results=[_kr("Won 20k", metric="won_value")])
+    assert response.status_code == 422
+    assert "not computed per month" in response.get_json()["errors"]["key_results.0.metric"][0]
+    with app.app_context():
+        assert Objective.select().count() == 0
+    # The team's quarter objective is measured by it.
+    response = _objective(client, auth, org.hr, title="Team", period_id=q1,
+                          unit_id=org.team_a.id,
+                          key_results=[_kr("Team won 20k", metric="team_won")])
+    assert response.status_code == 201, response.get_json()

@@ -17,19 +17,35 @@ def q1(app, crm_people):
 
 
 def test_key_result_measured_by_a_metric_follows_its_value(app, q1, deals, won_value):
+    """On a day of its own the card counts the rows up to that day, as its plan does
+    (re-audit of issue 5, gap 3): Anna's won deals of the sample close in March, so on
+    14 February she has won nothing yet, whatever the quarter brings later."""
     org = deals.org
-    won = sum(float(r["close_value"]) for r in crm_rows({"Anna Snelling"})
-              if r["deal_stage"] == "Won")
+
+    def won_by(end):
+        return sum(float(r["close_value"]) for r in crm_rows({"Anna Snelling"}, end=end)
+                   if r["deal_stage"] == "Won")
+
+    won, by_mid_march = won_by(date(2017, 3, 31)), won_by(date(2017, 3, 16))
+    assert 0 < by_mid_march < won
     with app.app_context():
         o = Objective.create(title="Win", period=q1, owner=org.rob)
         kr = KeyResult.create(objective=o, title="Won value", owner=org.rob, metric=won_value,
-                              target_value=won * 2, weight=100)
+                              target_value=won, weight=100)
         card = health.key_result_card(kr, o, day=date(2017, 2, 14))
-        assert card["current_value"] == won and card["source"] == "metric"
-        assert card["progress"] == pytest.approx(0.5)
+        assert card["current_value"] == 0 and card["source"] == "metric"
         assert card["expected_share"] == pytest.approx(45 / 90)
-        assert card["colour"] == "green"
+        assert card["colour"] == "red"     # the whole quarter counted made it 200%, green
+        card = health.key_result_card(kr, o, day=date(2017, 3, 16))
+        assert card["current_value"] == by_mid_march
+        assert card["progress"] == pytest.approx(by_mid_march / won)
+        assert card["pace_pct"] == pytest.approx(by_mid_march / won / (75 / 90) * 100)
+        assert card["colour"] == "red"     # 57% of pace
+        assert health.key_result_card(kr, o, day=date(2017, 3, 31))["colour"] == "green"
+        kr.target_value = won * 2
+        kr.save()
         late = health.key_result_card(kr, o, day=date(2017, 3, 31))
+        assert late["current_value"] == won
         assert late["colour"] == "red"   # half of the target at the end of the quarter
 
 
@@ -199,9 +215,10 @@ def test_key_result_pace_follows_the_targets_seasonality_curve(app, q1, deals, w
     from alignboard.metrics.models import MetricValue, SeasonalityCurve
 
     org = deals.org
-    won = sum(float(r["close_value"]) for r in crm_rows({"Anna Snelling"})
+    day = date(2017, 3, 10)
+    # The value on the pinned day: Anna's won deals up to that day.
+    won = sum(float(r["close_value"]) for r in crm_rows({"Anna Snelling"}, end=day)
               if r["deal_stage"] == "Won")
-    day = date(2017, 2, 14)
     with app.app_context():
         app.config["METRICS_AS_OF"] = day.isoformat()
         SeasonalityCurve.create(name="backloaded", weights="1,1,3")
@@ -215,7 +232,7 @@ def test_key_result_pace_follows_the_targets_seasonality_curve(app, q1, deals, w
         card = health.key_result_card(kr, o)
         assert card["pace_pct"] == pytest.approx(row.pace * 100)
         assert card["colour"] == row.colour
-        curved = (1 + 0.5) / 5     # the first slice (weight 1) and half the second of 1+1+3
+        curved = (1 + 1 + 3 * 0.3) / 5    # 69 of 90 days: 2.3 slices of 1+1+3
         assert card["expected_share"] == pytest.approx(curved)
         # Its own target (twice the plan): the same curve gives the expected share.
         kr.target_value = won * 2
@@ -224,12 +241,12 @@ def test_key_result_pace_follows_the_targets_seasonality_curve(app, q1, deals, w
         assert card["colour_from"] == "key result"
         assert card["expected_share"] == pytest.approx(curved)
         assert card["pace_pct"] == pytest.approx(50 / curved)
-        # Due at the end of February: the curve's share at mid-February over its share by
-        # the deadline (59 of 90 days), not the curve stretched over two months.
-        kr.deadline = date(2017, 2, 28)
+        # Due on 20 March: the curve's share on 10 March over its share by the deadline
+        # (79 of 90 days), not the curve stretched over the days to the deadline.
+        kr.deadline = date(2017, 3, 20)
         kr.save()
         card = health.key_result_card(kr, o)
-        by_deadline = (59 / 90 * 3) / 5   # 1.97 slices, both of weight 1
+        by_deadline = (1 + 1 + 3 * (79 / 90 * 3 - 2)) / 5   # 2.63 slices
         assert card["expected_share"] == pytest.approx(curved / by_deadline)
 
 
@@ -261,3 +278,41 @@ def test_weighted_objective_uses_the_bands_its_key_results_share(app, q1, deals,
         assert card["colour"] == "green"
         assert card["how"] == ("weighted pace 105%, default bands: the key results have no "
                                "common colour rule")
+
+
+def test_a_key_result_on_a_metric_never_computed_for_it_is_grey_with_the_reason(
+        app, q1, deals, won_value):
+    """Re-audit of issue 5, gap 2: won value is computed per week and quarter, so a month
+    objective's key result on it has no value at all; a metric computed per unit only has
+    none for a person. Such a card showed 0 and a colour (amber or red)."""
+    from alignboard.metrics import definitions
+    from fixtures.metrics import WON, won_value_definition
+
+    org = deals.org
+    with app.app_context():
+        march = Period.get((Period.kind == "month") & (Period.start == date(2017, 3, 1)))
+        o = Objective.create(title="Win March", period=march, owner=org.rob)
+        kr = KeyResult.create(objective=o, title="Won value", owner=org.rob, metric=won_value,
+                              target_value=20000, weight=100)
+        card = health.key_result_card(kr, o)
+        assert card["colour"] == "grey" and card["reason"] == "Won value is not computed per month"
+        assert card["current_value"] is None and card["pace_pct"] is None
+        assert card["colour_rule"] is None
+        assert health.key_result_card(kr, o, day=date(2017, 3, 20))["colour"] == "grey"
+        assert health.objective_card(o)["colour"] == "grey"
+        with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+            assert card["reason"].translated() == "Won value 未按月计算"
+
+        teams = definitions.save(won_value_definition(key="team_won", name="Team won",
+                                                      by_person=False), filters=WON)
+        o = Objective.create(title="Win Q1", period=q1, owner=org.rob)
+        kr = KeyResult.create(objective=o, title="Team won", owner=org.rob, metric=teams,
+                              target_value=20000, weight=100)
+        card = health.key_result_card(kr, o)
+        assert card["colour"] == "grey" and card["reason"] == "Team won is not computed per person"
+        # The same metric on the team's objective is measured.
+        team = Objective.create(title="Team Q1", period=q1, unit=org.team_a)
+        kr = KeyResult.create(objective=team, title="Team won", metric=teams,
+                              target_value=20000, weight=100)
+        card = health.key_result_card(kr, team)
+        assert card["colour"] != "grey" and card["current_value"] > 0

@@ -106,6 +106,37 @@ def test_targets_give_pace_deviation_and_colour_in_the_values(client, app, deals
     assert len(client.get("/api/v1/metrics/targets", headers=auth(org.rob)).get_json()) == 1
 
 
+def test_values_as_of_a_past_day_are_the_values_of_the_rows_up_to_that_day(client, app,
+                                                                          deals, auth):
+    """Re-audit of issue 5, gap 3: "behind plan by 15%" on 16 March compares the deals won
+    up to 16 March with the plan of 16 March; the whole quarter's value made every past day
+    look far ahead. The stored value (today's) stays as it is."""
+    from fixtures.metrics import crm_rows
+
+    org = deals.org
+    _define(client, auth, org.hr)
+    q1 = _q1(app)
+    client.put("/api/v1/metrics/targets", headers=auth(org.hr), json={
+        "metric": "won_value", "subject_type": "person", "subject_id": org.rob.id,
+        "period_id": q1, "value": 60000})
+    url = (f"/api/v1/metrics/values?metric=won_value&period_id={q1}"
+           f"&subject_type=person&subject_id={org.rob.id}")
+    won = [r for r in crm_rows({"Anna Snelling"}) if r["deal_stage"] == "Won"]
+    to_day = [r for r in won if (r["close_date"] or r["engage_date"]) <= "2017-03-16"]
+    value = sum(float(r["close_value"]) for r in to_day)
+    row = client.get(url + "&as_of=2017-03-16", headers=auth(org.rob)).get_json()[0]
+    assert row["value"] == value and row["n"] == len(to_day) < len(won)
+    assert row["expected"] == 60000 * 75 / 90
+    assert row["pace"] == value / (60000 * 75 / 90)
+    assert row["deviation"] == row["pace"] - 1 < -0.15
+    assert row["colour"] == "red"
+    # The sample's won deals of Anna close in March: nothing is won by mid-February.
+    early = client.get(url + "&as_of=2017-02-14", headers=auth(org.rob)).get_json()[0]
+    assert early["value"] == 0 and early["n"] == 0 and early["pace"] == 0
+    stored = client.get(url, headers=auth(org.rob)).get_json()[0]
+    assert stored["value"] == sum(float(r["close_value"]) for r in won)
+
+
 def test_bad_targets_are_refused(client, app, deals, auth):
     org = deals.org
     _define(client, auth, org.hr)

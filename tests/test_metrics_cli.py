@@ -80,3 +80,38 @@ def test_demo_installs_won_value_and_collections_with_targets_and_colours(runner
     assert again.exit_code == 0, again.output
     with app.app_context():
         assert Objective.select().count() == 9 and TargetPlan.select().count() == 1
+
+
+def test_the_demo_pinned_mid_quarter_is_measured_on_the_deals_up_to_that_day(runner, app):
+    """Re-audit of issue 5, gap 3: with ALIGNBOARD_METRICS_AS_OF=2017-11-15, as the README
+    suggests, every demo key result was green at 170-280% of pace, as deals closed after
+    15 November counted in the pace of 15 November. Measured on the deals up to that day,
+    the cards are a mix of colours with paces near the plan."""
+    from alignboard import demo
+    from alignboard.goals import health
+    from alignboard.goals.models import KeyResult
+
+    app.config["METRICS_AS_OF"] = "2017-11-15"
+    with app.app_context():
+        demo.load_org("password123", echo=lambda *a: None)
+        with open(CRM, newline="", encoding="utf-8") as f:
+            agents = {r["sales_agent"] for r in csv.DictReader(f)}
+        # The whole year: the demo's targets are 110% of each rep's 2017 quarterly average.
+        load_deals(crm_rows(agents, date(2017, 1, 1), date(2017, 12, 31)))
+    result = runner.invoke(args=["metrics", "demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        anna = Person.get(Person.name == "Anna Snelling")
+        q4 = Period.get((Period.kind == "quarter") & (Period.name == "2017-Q4"))
+        value = MetricValue.get((MetricValue.metric == Metric.get(Metric.key == "won_value"))
+                                & (MetricValue.subject_type == "person")
+                                & (MetricValue.subject_id == anna.id)
+                                & (MetricValue.period == q4)).value
+        assert value == sum(float(r["close_value"]) for r in crm_rows(
+            {"Anna Snelling"}, date(2017, 10, 1), date(2017, 11, 15))
+            if r["deal_stage"] == "Won")
+        cards = [health.key_result_card(kr, kr.objective)
+                 for kr in KeyResult.select().where(KeyResult.metric.is_null(False))]
+        colours = [c["colour"] for c in cards]
+        assert len(cards) >= 8 and "green" in colours and "amber" in colours, colours
+        assert all(40 < c["pace_pct"] < 150 for c in cards), [c["pace_pct"] for c in cards]

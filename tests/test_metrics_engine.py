@@ -159,7 +159,8 @@ def test_a_new_deal_updates_the_rep_and_every_unit_above(app, deals, won_value):
 
 
 def test_one_new_deal_rewrites_only_its_owners_values_and_a_rebuild_agrees(app, deals,
-                                                                          won_value):
+                                                                          won_value,
+                                                                          monkeypatch):
     from datetime import datetime
     from alignboard import events
     from alignboard.metrics import updates
@@ -182,12 +183,25 @@ def test_one_new_deal_rewrites_only_its_owners_values_and_a_rebuild_agrees(app, 
         affected = {(won_value.id, st, sid, pid) for st, sid in subjects for pid in periods}
         assert len(affected) == 8  # rob, his team, region and company x week and quarter
         before = stored()
-        store.upsert(1, "NEW-1", "deal", {"stage": "won", "amount": 1234.0}, owner=org.rob,
-                     owner_ref="Anna Snelling", occurred_at=datetime(2017, 2, 3))
+        recomputed = []
+        real_write = updates.write
+
+        def spy(engine, keys, publish=True):
+            recomputed.append(set(keys))
+            return real_write(engine, keys, publish)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(updates, "write", spy)
+            store.upsert(1, "NEW-1", "deal", {"stage": "won", "amount": 1234.0}, owner=org.rob,
+                         owner_ref="Anna Snelling", occurred_at=datetime(2017, 2, 3))
         after = stored()
         # What the event makes the incremental path recompute: those keys and no others.
         event = events.since(0, names=["record.created"])[-1]
         assert updates.record_keys(Engine(DatabaseRows()), event.payload) == affected
+        # ...and what on_record hands to store.write is that set, not more: store.write
+        # leaves unchanged rows alone, so the check on written rows below would not notice
+        # an update that recomputed every stored key.
+        assert recomputed == [affected]
         # Every other row is left alone: not even its updated_at moves.
         written = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
         assert written == affected
@@ -234,3 +248,60 @@ def test_an_infinite_formula_is_stored_as_no_value_and_the_api_stays_json(app, c
     text = response.data.decode()
     assert "Infinity" not in text
     assert json.loads(text)[0]["value"] is None
+
+
+def test_a_value_measured_on_a_past_day_counts_the_rows_up_to_that_day_on_both_paths(
+        app, deals, won_value):
+    """Re-audit of issue 5, gap 3: measured on 16 March, a quarter's value is that of the
+    deals up to 16 March, not the whole quarter's with the plan of 16 March."""
+    from alignboard.metrics.sources import MemoryRows
+
+    org = deals.org
+    day = date(2017, 3, 16)
+    with app.app_context():
+        q1 = _quarter()
+        engines = [Engine(DatabaseRows(), day=day), Engine(MemoryRows(), day=day)]
+        got = [e.compute(e.metrics[won_value.id], "unit", org.team_a.id, q1) for e in engines]
+        to_day = [r for r in crm_rows({"Anna Snelling", "Moses Frase"}, end=day)
+                  if r["deal_stage"] == "Won"]
+        assert 0 < len(to_day) < len([r for r in crm_rows({"Anna Snelling", "Moses Frase"})
+                                      if r["deal_stage"] == "Won"])
+        want = (_expected_won({"Anna Snelling", "Moses Frase"}, end=day), len(to_day), None)
+        assert got == [want, want]
+
+
+def test_stored_values_on_a_pinned_day_count_rows_up_to_it_and_a_rebuild_agrees(
+        app, deals, won_value):
+    """With ALIGNBOARD_METRICS_AS_OF the stored values are those of that day: a deal dated
+    after it changes nothing, one before it counts, and the rebuild agrees."""
+    from datetime import datetime
+
+    from alignboard.metrics.api import set_target
+    from alignboard.metrics.rebuild import rebuild
+    from alignboard.records import store
+
+    org = deals.org
+    day = date(2017, 3, 16)
+    with app.app_context():
+        app.config["METRICS_AS_OF"] = day.isoformat()
+        q1 = _quarter()
+        rebuild(publish=False)
+        set_target("won_value", "person", org.rob.id, q1.id, 30000)
+
+        def rob_q1():
+            return MetricValue.get((MetricValue.metric == won_value) & (MetricValue.period == q1)
+                                   & (MetricValue.subject_type == "person")
+                                   & (MetricValue.subject_id == org.rob.id))
+
+        to_day = _expected_won({"Anna Snelling"}, end=day)
+        row = rob_q1()
+        assert row.value == to_day
+        assert row.expected == pytest.approx(30000 * 75 / 90)
+        assert row.pace == pytest.approx(to_day / (30000 * 75 / 90))
+        store.upsert(1, "LATE", "deal", {"stage": "won", "amount": 1000.0}, owner=org.rob,
+                     owner_ref="Anna Snelling", occurred_at=datetime(2017, 3, 20))
+        assert rob_q1().value == to_day
+        store.upsert(1, "EARLY", "deal", {"stage": "won", "amount": 1000.0}, owner=org.rob,
+                     owner_ref="Anna Snelling", occurred_at=datetime(2017, 3, 10))
+        assert rob_q1().value == to_day + 1000
+        assert rebuild(publish=False)["changed"] == 0

@@ -120,6 +120,10 @@ def test_unknown_names_and_functions_are_reported_by_check(app):
     ("clamp(won_value)", r"clamp\(\) takes 3 arguments \(value, low, high\), not 1"),
     ("round(won_value, 1, 2)", r"round\(\) takes 1 to 2 arguments \(value, digits\), not 3"),
     ("sqrt(won_value, 2)", r"sqrt\(\) takes 1 argument \(value\), not 2"),
+    # Accepted before (re-audit of issue 5): stored, then never gave a value or a note.
+    ("min()", r"min\(\) takes at least 1 argument, not 0"),
+    ("won_value + max()", r"max\(\) takes at least 1 argument, not 0"),
+    ("coalesce()", r"coalesce\(\) takes at least 1 argument, not 0"),
 ])
 def test_a_wrong_number_of_arguments_is_refused_by_check(app, text, message):
     with app.app_context(), pytest.raises(FormulaError, match=message):

@@ -47,7 +47,10 @@ class ObjectiveView(AtomicMixin, SecureModelView):
     def on_model_change(self, form, model, is_created):
         if (model.owner is None) == (model.unit is None):
             raise ValidationError(_("an objective belongs to a person or a unit (one of them)"))
-        weights = [r.get("weight") for r in _inline_rows(form, "key_results", ("weight",))]
+        rows = _inline_rows(form, "key_results", ("weight", "owner", "metric"))
+        for row in rows:
+            _refuse_unmeasurable(row.get("metric"), row.get("owner"), model)
+        weights = [r.get("weight") for r in rows]
         try:
             hygiene.check_new_objective(model.owner.id if model.owner else None,
                                         model.period.id,
@@ -55,6 +58,20 @@ class ObjectiveView(AtomicMixin, SecureModelView):
                                         key_result_weights=weights)
         except hygiene.GoalError as exc:
             raise ValidationError(" ".join(m for ms in exc.errors.values() for m in ms))
+
+
+def _refuse_unmeasurable(metric, owner, objective):
+    """Refuse a key result measured by a metric that is never computed for its objective's
+    period kind or its subject (a month objective on a metric computed per week and
+    quarter): its card could only ever be grey."""
+    from . import health
+
+    if metric is None or objective.period is None:
+        return
+    why = health.refusal(metric, objective.period.kind,
+                         health.subject_type_for(owner.id if owner else None, objective))
+    if why is not None:
+        raise ValidationError(why.translated())
 
 
 class KeyResultView(SecureModelView):
@@ -65,6 +82,7 @@ class KeyResultView(SecureModelView):
     column_labels = {"criterion": _l("Acceptance criterion")}
 
     def on_model_change(self, form, model, is_created):
+        _refuse_unmeasurable(model.metric, model.owner, model.objective)
         # Key results added one by one never pass through the objective's inline check.
         total = hygiene.weights_overflow(model.objective.id, model.weight,
                                          exclude_id=None if is_created else model.id)

@@ -10,7 +10,7 @@ from ..db import database
 from ..metrics.models import Metric
 from ..org import scopes
 from ..org.models import Period, Person, Unit
-from . import hygiene, inheritance, tree
+from . import health, hygiene, inheritance, tree
 from .models import HEALTH_MODES, CheckIn, KeyResult, Objective, TargetPlan
 
 bp = Blueprint("goals", __name__, url_prefix="/api/v1/goals",
@@ -120,6 +120,11 @@ class Objectives(MethodView):
                 if m is None:
                     fail(422, "A key result names an unknown metric.",
                          {f"key_results.{i}.metric": [f"unknown metric {kr['metric']!r}"]})
+                why = health.refusal(m, period.kind,
+                                     "unit" if kr["owner_id"] is None and unit else "person")
+                if why is not None:
+                    fail(422, "A key result's metric is not computed for it.",
+                         {f"key_results.{i}.metric": [str(why)]})
                 metrics[i] = m
         try:
             hygiene.check_new_objective(data["owner_id"], period.id,

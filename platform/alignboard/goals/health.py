@@ -65,6 +65,40 @@ def _metric_colour(rule, bands, value, progress, pace_pct):
     return band.colour if band else "grey"
 
 
+# Words for what a metric is computed per, in "not computed per month".
+PER_WORDS = {"week": N_("week"), "month": N_("month"), "quarter": N_("quarter"),
+             "year": N_("year"), "person": N_("person"), "unit": N_("unit")}
+
+
+def not_computed(metric, period_kind, subject_type):
+    """Why ``metric`` has no value for a key result in a period of ``period_kind`` read for
+    a ``subject_type`` (a Phrase), or None when it has one."""
+    if period_kind not in metric.kinds:
+        per = period_kind
+    elif subject_type not in metric.subject_types:
+        per = subject_type
+    else:
+        return None
+    return Phrase(N_("%(metric)s is not computed per %(per)s"), metric=metric.name,
+                  per=Phrase(PER_WORDS.get(per, per)))
+
+
+def refusal(metric, period_kind, subject_type):
+    """The reason a key result measured by ``metric`` is refused on save (a Phrase), or
+    None: a metric never computed for its period kind or subject would leave it grey for
+    good."""
+    why = not_computed(metric, period_kind, subject_type)
+    if why is None:
+        return None
+    return Phrase(N_("%(reason)s, so it can never measure this key result: choose another "
+                     "metric or change the metric's period kinds or grouping"), reason=why)
+
+
+def subject_type_for(owner_id, objective):
+    """The subject type a key result owned by ``owner_id`` (or nobody) is measured for."""
+    return "unit" if not owner_id and objective.unit_id else "person"
+
+
 def subject_of(kr, objective):
     """(subject_type, subject_id) a key result's metric is read for."""
     if kr.owner_id:
@@ -137,23 +171,6 @@ def _same_as_row(kr, objective, row):
     return not (kr.deadline and kr.deadline < objective.period.end)
 
 
-def _state_on(row, day, engines):
-    """(pace ratio, colour) of a stored value's key measured on ``day``, as the metrics API
-    does for ``as_of`` (the stored row holds them for today only)."""
-    from ..metrics.engine import Engine
-    from ..metrics.sources import DatabaseRows
-
-    if day not in engines:
-        engines[day] = Engine(DatabaseRows(), day=day)
-    engine = engines[day]
-    metric = engine.metrics.get(row.metric_id)
-    if metric is None:
-        return row.pace, row.colour
-    state = engine.state(metric, row.subject_type, row.subject_id,
-                         engine.period(row.period_id))
-    return (state.pace, state.colour) if state is not None else (None, None)
-
-
 def key_result_card(kr, objective, day=None, engines=None):
     """Health card of a key result on ``day`` (default: today, pace.as_of()). ``engines``
     caches metric engines per day across cards (for a day other than today)."""
@@ -162,6 +179,19 @@ def key_result_card(kr, objective, day=None, engines=None):
     engines = {} if engines is None else engines
     row = metric_row(kr, objective)
     value, source = current_value(kr, objective, row)
+    # A metric never computed for this period kind or subject has no value to show: grey
+    # with the reason, not 0 and a colour.
+    unmeasured = (not_computed(kr.metric, objective.period.kind, subject_of(kr, objective)[0])
+                  if kr.metric_id else None)
+    on_day = None
+    if kr.metric_id and day != today and unmeasured is None:
+        # The stored row is the value on the pace day; another day has its own value (the
+        # rows up to that day) as well as its own plan.
+        from ..metrics.engine import state_on
+        on_day = state_on((kr.metric_id, *subject_of(kr, objective), objective.period_id),
+                          day, engines)
+        if on_day is not None:
+            value = on_day.value
     period = objective.period
     rule, bands = colours.rule_for(kr.metric_id) if kr.metric_id else (None, [])
     shared = _same_as_row(kr, objective, row)
@@ -173,7 +203,8 @@ def key_result_card(kr, objective, day=None, engines=None):
     share = expected_share(period, kr.deadline, day, curve)
     pace_pct, colour_from, by_rule = None, "key result", False
     if shared:
-        ratio, stored = (row.pace, row.colour) if day == today else _state_on(row, day, engines)
+        ratio, stored = (row.pace, row.colour) if on_day is None else (on_day.pace,
+                                                                        on_day.colour)
         pace_pct = None if ratio is None else ratio * 100
         colour_from = "metric value"
         if stored is not None:
@@ -196,6 +227,9 @@ def key_result_card(kr, objective, day=None, engines=None):
         colour, reason = "red", PAST_DEADLINE
     elif progress is None:
         reason = Phrase(N_("no target value or no value yet"))
+    if unmeasured is not None:
+        value = progress = pace_pct = None
+        colour, by_rule, reason = "grey", False, unmeasured
     metric = kr.metric if kr.metric_id else None
     return {"id": kr.id, "title": kr.title, "owner_id": kr.owner_id,
             "criterion": kr.criterion, "deadline": kr.deadline.isoformat() if kr.deadline else None,

@@ -13,7 +13,7 @@ from ..api import PAGINATE, configure_required, fail, login_required, page
 from ..db import database
 from ..org import scopes
 from ..org.models import Period, Person, Unit
-from . import colours, definitions, pace
+from . import colours, definitions
 from .models import (AGGREGATIONS, BASES, COLOURS, FILTER_OPS, KINDS, SOURCES, SUBJECT_TYPES,
                      WINDOWS, CompositePart, Metric, MetricFilter, MetricValue,
                      SeasonalityCurve, Target)
@@ -91,7 +91,8 @@ class ValueQuerySchema(Schema):
     period_id = fields.Integer()
     period_kind = fields.String(validate=validate.OneOf(["week", "month", "quarter", "year"]))
     colour = fields.String(validate=validate.OneOf(COLOURS))
-    as_of = fields.Date(metadata={"description": "measure pace on this day (default today)"})
+    as_of = fields.Date(metadata={"description": "the value of the rows up to this day, with "
+                                              "its plan, pace and colour on that day"})
 
 
 class ValueSchema(Schema):
@@ -238,25 +239,11 @@ def subject_names(rows):
     return names
 
 
-def colour_on(row, as_of, engines):
-    """The colour of a stored value's key with pace measured on ``as_of`` (the colour rule
-    applied to that day's pace, streaks included); ``engines`` caches one engine per day."""
-    from .engine import Engine
-    from .sources import DatabaseRows
-
-    if as_of not in engines:
-        engines[as_of] = Engine(DatabaseRows(), day=as_of)
-    engine = engines[as_of]
-    metric = engine.metrics.get(row.metric_id)
-    if metric is None:
-        return row.colour
-    state = engine.state(metric, row.subject_type, row.subject_id, engine.period(row.period_id))
-    return state.colour if state is not None else None
-
-
 def dump_values(rows, as_of=None):
-    """Value rows as API dicts; with ``as_of`` the plan, pace and colour are measured on
-    that day."""
+    """Value rows as API dicts; with ``as_of`` the value is that of the rows up to that day,
+    and its plan, pace and colour are measured on that day (``engine.state_on``)."""
+    from .engine import state_on
+
     names = subject_names(rows)
     engines = {}
     labels = {}
@@ -265,21 +252,16 @@ def dump_values(rows, as_of=None):
         if r.metric_id not in labels:
             labels[r.metric_id] = {b["colour"]: b["label"] or b["range"]
                                    for b in reversed(colours.legend(r.metric_id))}
-        expected, ratio, colour = r.expected, r.pace, r.colour
-        if as_of is not None and r.target is not None:
-            t = Target.get_or_none((Target.metric == r.metric_id)
-                                   & (Target.subject_type == r.subject_type)
-                                   & (Target.subject_id == r.subject_id)
-                                   & (Target.period == r.period_id))
-            curve = t.curve.values if t and t.curve_id else None
-            expected = pace.expected(r.target, r.period, as_of, curve)
-            ratio = pace.pace_ratio(r.value, expected)
-            colour = colour_on(r, as_of, engines)
+        s = r
+        if as_of is not None:
+            s = state_on((r.metric_id, r.subject_type, r.subject_id, r.period_id), as_of,
+                         engines) or r
+        ratio, colour = s.pace, s.colour
         out.append({"metric": r.metric.key, "subject_type": r.subject_type,
                     "subject_id": r.subject_id,
                     "subject_name": names.get((r.subject_type, r.subject_id), ""),
-                    "period_id": r.period_id, "period": r.period.name, "value": r.value,
-                    "n": r.n, "flag": r.flag, "target": r.target, "expected": expected,
+                    "period_id": r.period_id, "period": r.period.name, "value": s.value,
+                    "n": s.n, "flag": s.flag, "target": s.target, "expected": s.expected,
                     "pace": ratio, "deviation": None if ratio is None else ratio - 1,
                     "colour": colour,
                     "colour_label": labels[r.metric_id].get(colour) if colour else None})

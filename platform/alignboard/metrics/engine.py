@@ -2,6 +2,8 @@
 
 ``Engine.compute(metric, subject_type, subject_id, period)`` gives the value, the number of
 rows behind it and a flag; ``Engine.state`` adds target, expected value, pace and colour.
+An engine measures on one day (``Engine.day``); on a pinned or chosen day only rows up to
+that day count (``pace.cutoff``), so a value and its plan are both "to date".
 Incremental updates (``metrics.updates``) and the full rebuild (``metrics.rebuild``) differ
 only in which keys they recompute and where rows are read from, never in how a value is
 computed, so both give identical results.
@@ -229,6 +231,8 @@ class Engine:
     def __init__(self, rows, day=None, preload_targets=False):
         self.rows = rows
         self.day = day or pace.as_of()
+        # Rows dated after this day do not count (None: all rows count); see pace.cutoff.
+        self.cutoff = pace.cutoff(self.day)
         self.calendar = Calendar()
         self.org = OrgIndex()
         self.metrics = {m.id: m for m in Metric.select()}
@@ -299,6 +303,8 @@ class Engine:
         stack = _stack + (metric.id,)
         if metric.kind == "aggregate" and metric.aggregation != "ratio":
             start, end = window(metric, period)
+            if self.cutoff is not None:
+                end = min(end, self.cutoff)
             people = self.org.people(subject_type, subject_id)
             rows = [r for r in self.rows.fetch(metric, people, start, end)
                     if self._matches(metric, r)]
@@ -439,3 +445,29 @@ class Engine:
 
     def period(self, period_id):
         return self.calendar.by_id[period_id]
+
+
+def state_on(key, day, engines):
+    """The ``State`` of ``key`` (metric_id, subject_type, subject_id, period_id) measured on
+    ``day``: the value of the rows up to that day (``pace.cutoff``), with that day's plan,
+    pace and colour, streaks included. ``engines`` caches one engine per day. None when the
+    metric or period is gone.
+
+    Stored values hold all this for the pace day only; this is what ``as_of`` shows.
+    """
+    from .sources import DatabaseRows
+
+    if day not in engines:
+        engines[day] = Engine(DatabaseRows(), day=day)
+    engine = engines[day]
+    metric = engine.metrics.get(key[0])
+    period = engine.calendar.by_id.get(key[3])
+    if metric is None or period is None:
+        return None
+    state = engine.state(metric, key[1], key[2], period)
+    if state is None:
+        # No row up to that day and no target: nothing would be stored, but the value of
+        # no rows (0 for a count or sum) is still the answer for that day.
+        value, n, flag = engine.compute(metric, key[1], key[2], period)
+        state = State(value=value, n=n, flag=flag)
+    return state

@@ -204,9 +204,16 @@ def _arity_error(name, fn, count):
         return None
     try:
         signature.bind(*range(count))
-        return None
     except TypeError:
         pass
+    else:
+        if count == 0 and any(p.kind == p.VAR_POSITIONAL
+                              for p in signature.parameters.values()):
+            # min(), max() and coalesce() of nothing bind, but can never give a value: an
+            # empty call is a slip, not a formula. (A function declaring no parameters at
+            # all is meant to be called empty and still is.)
+            return _("%(name)s() takes at least 1 argument, not 0", name=name)
+        return None
     params = signature.parameters.values()
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if any(p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in params):

@@ -12,13 +12,32 @@ from flask import current_app, has_app_context
 from ..org import periods as org_periods
 
 
+def pinned():
+    """The day ``ALIGNBOARD_METRICS_AS_OF`` (YYYY-MM-DD) pins, or None."""
+    day = current_app.config.get("METRICS_AS_OF") if has_app_context() else None
+    if not day:
+        return None
+    return day if isinstance(day, date) else date.fromisoformat(str(day))
+
+
 def as_of():
     """The day pace is measured on: today in the configured time zone, unless
-    ``ALIGNBOARD_METRICS_AS_OF`` (YYYY-MM-DD) pins it, as a demo on old data does."""
-    pinned = current_app.config.get("METRICS_AS_OF") if has_app_context() else None
-    if pinned:
-        return pinned if isinstance(pinned, date) else date.fromisoformat(str(pinned))
-    return org_periods.today()
+    ``ALIGNBOARD_METRICS_AS_OF`` pins it, as a demo on old data does."""
+    return pinned() or org_periods.today()
+
+
+def cutoff(day):
+    """The last day whose rows count in values measured on ``day``, or None for all rows.
+
+    A value measured on a chosen day (pinned, or asked for with ``as_of``) is the value to
+    that day, so that its pace compares like with like: a deal of 20 November is not part
+    of the pace of 15 November. Measured on the real today, every row counts, dated ahead
+    included, as stored values always have: no event would recompute them on the day such
+    a row comes due.
+    """
+    if pinned() is None and day == org_periods.today():
+        return None
+    return day
 
 
 def elapsed_share(start, end, day, curve=None):
