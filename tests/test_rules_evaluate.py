@@ -120,6 +120,27 @@ def test_recipient_resolving_to_nobody_is_skipped_with_a_reason(app, org, make_r
         assert "resolves to nobody" in RuleProblem.get().message
 
 
+def test_a_role_recipient_notifies_every_active_person_with_that_role(app, org, make_rule):
+    from alignboard.org.models import Person, Role
+
+    with app.app_context():
+        hr = Role.get(Role.key == "hr")
+        hanna = Person.create(login="hanna", name="Hanna", role=hr, unit=org.company)
+        Person.create(login="gone", name="Gone", role=hr, unit=org.company, active=False)
+    make_rule(dict(EVERY_SUBMISSION, actions=[
+        {"channel": "inbox", "to": ["role:hr"], "title": "Submitted"}]))
+    with app.app_context():
+        submit(org.rob, 9, duration_minutes=50, location="x")
+        worker.process_events()
+        delivery.deliver_due()
+        firing = RuleFiring.get()
+        assert firing.recipients == ["hanna", "hr"]
+        assert firing.outcomes[0]["status"] == "queued"
+        got = sorted(n.person.login for n in Notification.select())
+        assert got == ["hanna", "hr"]
+        assert {n.title for n in Notification.select()} == {"Submitted"}
+
+
 def test_metric_colour_event_colours_the_unit_and_notifies_its_owner(app, org, forms, runner):
     assert runner.invoke(args=["rules", "load-templates"]).exit_code == 0
     with app.app_context():
