@@ -477,9 +477,11 @@ def _handle_count(sink, rule, event, as_of=None):
     """Live: the group's count is its matching records that arrived up to this one (by
     id). The backtest keeps running counters instead (``backtest.py``).
 
-    Counted in SQL: reading every record of the type for each event made a bulk sync
-    quadratic (3,000 communications on seed rule 2 took a minute). Values compare as text,
-    as ``_record_filter`` does, so a number and its text form fall in the same group."""
+    Counted in SQL: reading every record of the type into Python for each event made a
+    bulk sync crawl (3,000 communications on seed rule 2 took a minute). SQL still visits
+    the type's earlier records for each event, but with a substring test on their text,
+    parsing the JSON of the few that hold the value (``_count_in_sql``). Values compare as
+    text, as ``_record_filter`` does, so a number and its text form fall in one group."""
     t = rule.definition["trigger"]
     payload = event.payload or {}
     if not count_applies(t, payload):
