@@ -1,6 +1,7 @@
 """Rule path throughput and record-to-alert latency, printed as figures.
 
-    .venv/bin/python bench/rules_bench.py [--events 20000] [--db sqlite|URL]
+    .venv/bin/python bench/rules_bench.py [--events 20000] [--path-events 2000]
+        [--samples 30] [--count-records 3000] [--count-groups 100] [--db sqlite|URL]
 
 1. durable_rules alone: one ruleset, every event matching, ``Host.post`` per event.
 2. Our matcher (``alignboard.rules.engine.match``): the same facts through our interface.
@@ -8,6 +9,9 @@
    evaluates the rule, writes the firing and its delivery (SQLite file by default).
 4. Latency from ``records.store.upsert`` (a record arrives) to the alert in the inbox with
    a worker running its loop (idle poll 0.05 s) in a thread.
+5. A count rule grouped by a record field (seed rule 2, ten communications on one
+   opportunity): a bulk of communications on a number of opportunities stored, then the
+   worker processes their events (each counts its opportunity's records in SQL).
 """
 import argparse
 import os
@@ -153,11 +157,47 @@ def latency(app, samples):
     return out
 
 
+def count_path(app, n, groups):
+    """Events/s of seed rule 2 over ``n`` communications spread on ``groups`` opportunities,
+    and its firings (one per opportunity reaching ten)."""
+    import yaml
+
+    from alignboard.db import database
+    from alignboard.org.models import Person
+    from alignboard.records import store
+    from alignboard.rules import definition, worker
+    from alignboard.rules.models import Rule, RuleFiring
+
+    seed = os.path.join(os.path.dirname(__file__), "..", "rules",
+                        "02-update-opportunity-stage.yaml")
+    with open(seed, encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    with app.app_context():
+        Rule.update(enabled=False).execute()  # only seed rule 2 runs
+        rule = definition.save(dict(data, enabled=True))
+        rep = Person.get(Person.login == "rep")
+        with database.atomic():
+            for i in range(n):
+                store.upsert(3, f"comm-{i}", "communication",
+                             {"opportunity_id": f"OPP-{i % groups}"}, owner=rep)
+        t = time.perf_counter()
+        while worker.process_events(limit=500):
+            pass
+        dt = time.perf_counter() - t
+        firings = RuleFiring.select().where(RuleFiring.rule == rule).count()
+        threshold = data["trigger"]["threshold"]
+        expected = sum(1 for g in range(groups) if len(range(g, n, groups)) >= threshold)
+        assert firings == expected, (firings, expected)
+        return n / dt, firings
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--events", type=int, default=20000)
     p.add_argument("--path-events", type=int, default=2000)
     p.add_argument("--samples", type=int, default=30)
+    p.add_argument("--count-records", type=int, default=3000)
+    p.add_argument("--count-groups", type=int, default=100)
     p.add_argument("--db", default="sqlite", help="sqlite (a temporary file) or a URL")
     args = p.parse_args()
     alone = durable_alone(args.events)
@@ -175,6 +215,10 @@ def main():
         print(f"record arrival -> inbox alert (worker polling every 0.05 s when idle): "
               f"median {statistics.median(lat) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
               f"max {lat[-1] * 1000:.0f} ms over {len(lat)} records")
+        rate, fired = count_path(app, args.count_records, args.count_groups)
+        print(f"count rule by field (seed rule 2: {args.count_records} communications on "
+              f"{args.count_groups} opportunities, worker): {rate:,.0f} events/s, "
+              f"{fired} firings")
 
 
 if __name__ == "__main__":

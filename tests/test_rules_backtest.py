@@ -112,6 +112,31 @@ def test_a_change_replays_on_the_date_of_its_new_values(app, org, make_rule):
     assert [(f["subject"], f["at"]) for f in firings] == [("rob", "2017-02-15T00:00:00")]
 
 
+def test_a_backdated_change_replays_after_the_version_it_replaced(app, org, make_rule):
+    """A change whose occurred-at is earlier than the record's previous one (a corrected
+    close date) is dated at the previous one: won, lost, won still fires twice, as live."""
+    from alignboard.records import store
+    from alignboard.rules import worker
+    from alignboard.rules.models import RuleFiring
+
+    rule = make_rule({"key": "won-again", "name": "Won",
+                      "trigger": {"type": "event", "event": "record.changed",
+                                  "record_type": "deal"},
+                      "conditions": {"rows": [{"field": "fields.stage", "op": "eq",
+                                               "value": "won"}]},
+                      "actions": [{"channel": "inbox", "to": ["subject"], "title": "Won"}]})
+    with app.app_context():
+        for stage, day in (("engaging", 30), ("won", 5), ("lost", 20), ("won", 10)):
+            store.upsert(1, "d1", "deal", {"stage": stage}, owner=org.rob,
+                         occurred_at=datetime(2017, 6, day))
+        firings, _ = backtest(rule, date(2017, 6, 1), date(2017, 6, 30))
+        worker.process_events()
+        live = RuleFiring.select().count()
+    assert [(f["facts"]["fields__stage"], f["at"]) for f in firings] == [
+        ("won", "2017-06-30T00:00:00"), ("won", "2017-06-30T00:00:00")]
+    assert live == len(firings) == 2
+
+
 def test_form_submissions_replay_on_the_day_they_were_sent(app, org, make_rule):
     from alignboard import events
     from alignboard.org import periods

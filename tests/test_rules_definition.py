@@ -170,6 +170,26 @@ def test_a_record_field_condition_needs_the_rules_record_type(app, org):
         assert definition.save(big).key == "big"
 
 
+def test_a_form_field_condition_without_form_key_needs_a_form_with_that_field(app, org,
+                                                                           forms):
+    short = {"key": "short", "name": "Short visit",
+             "trigger": {"type": "event", "event": "form.submitted"},
+             "conditions": {"rows": [{"field": "data.duraton", "op": "lt", "value": 30}]},
+             "actions": [{"channel": "inbox", "to": ["subject"]}]}
+    message = errors_of(app, short)["conditions.rows.0.field"][0]
+    assert message.startswith("no form has a field 'duraton' (close: ")
+    assert "'duration_minutes' in visit_log" in message
+    assert "; forms: kr_checkin, " in message and "Set the trigger's form_key" in message
+    # A streak on submissions tests its rows the same way.
+    streak = dict(short, trigger={"type": "streak", "event": "form.submitted", "periods": 2})
+    assert "no form has a field 'duraton'" in errors_of(
+        app, streak)["conditions.rows.0.field"][0]
+    # A field some form has is fine without form_key (it tests every form's submissions).
+    short["conditions"]["rows"][0]["field"] = "data.duration_minutes"
+    with app.app_context():
+        assert definition.save(short).key == "short"
+
+
 def test_an_absence_date_field_holding_no_dates_is_refused(app, org):
     from alignboard.records import store
 

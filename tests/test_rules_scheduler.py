@@ -30,6 +30,12 @@ def test_friday_1500_schedule_fires_in_local_time_once(app, org, forms, runner):
         delivery.deliver_due()
         task = FormTask.get(FormTask.person == org.rob.id)
         assert (task.form_key, task.due_date) == ("weekly_report", date(2017, 3, 3))
+        # The rule's second action: the reminder in each rep's inbox.
+        reminder = Notification.get(Notification.person == org.rob.id)
+        assert reminder.title == "Your weekly report is due today"
+        assert reminder.body == "Please fill in your weekly report before the end of the day."
+        assert Notification.select().where(
+            Notification.title == "Your weekly report is due today").count() == 3
 
 
 def test_absence_windows_are_evaluated_once_each_day_has_ended(app, org, make_rule):

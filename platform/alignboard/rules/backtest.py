@@ -8,7 +8,7 @@ today brings deals dated years ago):
 - schedules: at each cron minute;
 - ``record.created`` / ``record.changed``: each record's creation and each change kept in
   its history, in the order of the record's occurred-at (its arrival when it has none),
-  ``at`` being that occurred-at;
+  ``at`` being that occurred-at, or the previous version's when it is earlier;
 - count rules: the same order, with a running counter per group, so the Nth record of a
   group fires on the date the Nth record occurred;
 - ``form.submitted``: the outbox events in the order of the submission's sending time;
@@ -148,8 +148,9 @@ def _outbox(name, lo, hi):
 
 def record_timeline(trigger, hi):
     """Each record's creation and each of its changes, as the events the store published
-    for them but dated by the record's occurred-at (its arrival when it has none), in that
-    order (ties: record id, then version), up to ``hi`` (naive UTC).
+    for them but dated by the record's occurred-at (its arrival when it has none; never
+    earlier than the record's previous version, so its own changes keep their order), in
+    that order (ties: record id, then version), up to ``hi`` (naive UTC).
 
     A record's earlier values come from its history (``RecordVersion``): a deal created as
     "engaging" and later won replays a ``record.created`` with its first values and a
@@ -173,9 +174,13 @@ def record_timeline(trigger, hi):
                                       occurred_at=r.occurred_at, fields=r.fields,
                                       version=r.version))
         arrived = [r.created_at] + [v.replaced_at for v in history.get(r.id, [])]
-        previous = None
+        previous, last = None, None
         for state, arrival in zip(states, arrived):
+            # Never earlier than the version before: a corrected (earlier) close date must
+            # not replay a record's change before the values it replaced, or "won, lost,
+            # won" replays as "won, won, lost" and misses the re-armed second firing.
             when = state.occurred_at or arrival
+            when = last = max(when, last) if last is not None else when
             if when < hi:
                 body = SimpleNamespace(id=r.id, connection_id=r.connection_id,
                                        external_id=r.external_id, type=state.type,

@@ -15,6 +15,7 @@ cron expressions with one message per problem; ``compile_ruleset`` turns the tri
 test plus the condition rows into a durable_rules JSON ruleset, the stored form the engine
 matches with.
 """
+import difflib
 import json
 import re
 
@@ -161,6 +162,38 @@ def _form_fields(form_key):
     return data_keys((version.definition if version else {}) or {})
 
 
+def _forms_by_field():
+    """``({data key: [form keys]}, [every form key])`` over every stored form's current
+    version, or None when forms are not installed."""
+    try:
+        from ..forms.models import Form
+    except ImportError:
+        return None
+    having, forms = {}, []
+    for (key,) in Form.select(Form.key).order_by(Form.key).tuples():
+        forms.append(key)
+        for name in _form_fields(key) or ():
+            having.setdefault(name, []).append(key)
+    return having, forms
+
+
+def _check_any_form_field(name, errors, path):
+    """A ``data.<name>`` row on ``form.submitted`` without ``form_key`` tests every form's
+    submissions; when no stored form has the field (``data.duraton``) the rule would be
+    stored and never match, with nothing logged. Refused, naming the forms with the field
+    closest to it and every form, so the user can fix the name or set ``form_key``."""
+    found = _forms_by_field()
+    if found is None or name in found[0]:
+        return
+    having, forms = found
+    close = difflib.get_close_matches(name, sorted(having), n=3)
+    hint = "; ".join(f"{c!r} in {', '.join(having[c])}" for c in close)
+    errors[path] = [f"no form has a field {name!r}"
+                    + (f" (close: {hint})" if hint else "")
+                    + f"; forms: {', '.join(forms) if forms else 'none yet'}"
+                    + ". Set the trigger's form_key to check one form's fields"]
+
+
 def _seed_form_keys():
     """Keys of the form templates in the repository's ``forms/`` folder."""
     import yaml
@@ -257,7 +290,10 @@ def _check_field(field, trigger, errors, path):
     if vocab.EVENTS.get(event, {}).get("free"):
         return
     if event == "form.submitted" and field.startswith("data."):
-        form_fields = _form_fields(trigger.get("form_key")) if trigger.get("form_key") else None
+        if not trigger.get("form_key"):
+            _check_any_form_field(field[5:], errors, path)
+            return
+        form_fields = _form_fields(trigger.get("form_key"))
         if form_fields is not None and field[5:] not in form_fields:
             errors[path] = [f"form {trigger.get('form_key')!r} has no field {field[5:]!r}"]
         return
