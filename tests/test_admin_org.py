@@ -487,3 +487,18 @@ def test_import_page_dry_run_shows_the_first_names_and_refuses_big5(client, org,
     ).get_data(as_text=True)
     assert "import-errors" in page and "请另存为“CSV UTF-8”" in page
     assert "import-sample" not in page
+
+
+def test_the_chinese_admin_says_a_refused_save_in_chinese(client, app, org, login):
+    """Flask-Admin's own "Failed to create/save record." banner is not in its Chinese
+    catalogue; ours supplies it."""
+    login(org.hr)
+    client.post("/language", data={"locale": "zh_CN", "next": "/admin/"})
+    page = client.post("/admin/unit/new/", data={"code": "team-a", "name": "X",
+                                                 "kind": "team"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "创建记录失败。" in page and "Failed to" not in page
+    page = client.post(f"/admin/person/edit/?id={org.rob.id}", data={
+        "login": "Bad Login", "name": "Rob", "unit": org.team_a.id, "role": "rep"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "保存记录失败。" in page and "Failed to" not in page

@@ -4,16 +4,17 @@ Only roles that may configure (hr, admin) enter. Every admin form is a Flask-WTF
 it carries the same CSRF token the rest of the app checks.
 """
 import peewee as pw
-from flask import abort, redirect, request, url_for
+from flask import abort, get_flashed_messages, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from .db import MAX_ID
+from .i18n import N_
 from .tabular import xlsx_text
 from .validation import parse_id
 
@@ -85,7 +86,27 @@ class SecureView(Guard, BaseView):
     pass
 
 
+# Flask-Admin flashes these through its own catalogue, whose Chinese lacks them; they arrive
+# in English, so they are looked up again in ours when the page shows them.
+FLASK_ADMIN_UNTRANSLATED = frozenset((N_("Failed to create record."),
+                                      N_("Failed to save record.")))
+
+
+def _translated(message):
+    return gettext(message) if message in FLASK_ADMIN_UNTRANSLATED else message
+
+
+def flashed_messages(with_categories=False, category_filter=()):
+    """``get_flashed_messages`` for templates, with Flask-Admin's untranslated texts in the
+    reader's language."""
+    messages = get_flashed_messages(with_categories, category_filter)
+    if with_categories:
+        return [(category, _translated(m)) for category, m in messages]
+    return [_translated(m) for m in messages]
+
+
 def init_app(app):
+    app.jinja_env.globals["get_flashed_messages"] = flashed_messages
     admin = Admin(app, name="Alignboard", index_view=IndexView(name=_l("Overview")),
                   theme=Bootstrap4Theme(swatch="cerulean"))
     admin.add_link(MenuLink(name=_l("My page"), url="/"))
