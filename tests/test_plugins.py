@@ -213,3 +213,43 @@ def test_admin_lists_plugins_with_errors(app, client, org, login, shipped):
 def test_plugin_page_is_closed_to_reps_and_managers(client, org, login, who):
     login(getattr(org, who))
     assert client.get("/admin/plugins/").status_code == 403
+
+
+SHIPPED = sorted(p.name for p in (Path(__file__).parent.parent / "plugins").iterdir()
+                 if (p / "setup.cfg").exists())
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_shipped_plugin_needs_only_the_core(name):
+    """Each shipped plugin is its own distribution: it requires only `alignboard` and
+    imports and registers its hooks with every other shipped plugin absent."""
+    import configparser
+    import subprocess
+
+    root = Path(__file__).parent.parent / "plugins" / name
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    requires = [r.strip() for r in cfg["options"]["install_requires"].split("\n") if r.strip()]
+    assert requires == ["alignboard"], requires
+    others = [f"alignboard_{o}" for o in SHIPPED if o != name]
+    # A None in sys.modules makes any import of that module fail, as if not installed.
+    script = (
+        "import sys\n"
+        f"for m in {others!r}: sys.modules[m] = None\n"
+        f"import alignboard_{name} as p\n"
+        "import pluggy\n"
+        "from alignboard import hookspecs\n"
+        "from alignboard.plugins import GROUP\n"
+        "pm = pluggy.PluginManager(GROUP)\n"
+        "pm.add_hookspecs(hookspecs)\n"
+        "pm.register(p)\n"
+        "found = [h for h in ('register_connectors', 'register_channels', "
+        "'register_field_types', 'register_formula_functions') "
+        "if getattr(pm.hook, h).get_hookimpls()]\n"
+        "assert found, 'the plugin implements no hook'\n"
+        "for h in found: getattr(pm.hook, h)()\n"
+        "print('ok', found)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=root, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok")
