@@ -14,6 +14,10 @@ import sys
 import tempfile
 import time
 
+# A bench's app keeps its instance (task queue, uploads, secret) in a temporary folder,
+# never in the repository's platform/instance.
+os.environ.setdefault("ALIGNBOARD_INSTANCE_PATH", tempfile.mkdtemp(prefix="alignboard-bench-"))
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "platform"))
 

@@ -6,6 +6,7 @@ Prints: schema builds + validations per second for the visit log, and full submi
 per second through ``forms.submissions.save`` (validation, insert, form.submitted event).
 """
 import sys
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -13,6 +14,10 @@ from pathlib import Path
 from alignboard.app import create_app
 from alignboard.db import database
 from alignboard.migrations import upgrade
+
+# A bench's app keeps its instance (task queue, uploads, secret) in a temporary folder,
+# never in the repository's platform/instance.
+os.environ.setdefault("ALIGNBOARD_INSTANCE_PATH", tempfile.mkdtemp(prefix="alignboard-bench-"))
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,6 +23,10 @@ import tempfile
 import time
 from datetime import datetime
 
+# A bench's app keeps its instance (task queue, uploads, secret) in a temporary folder,
+# never in the repository's platform/instance.
+os.environ.setdefault("ALIGNBOARD_INSTANCE_PATH", tempfile.mkdtemp(prefix="alignboard-bench-"))
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "platform"))
 

@@ -21,6 +21,10 @@ import tempfile
 import threading
 import time
 
+# A bench's app keeps its instance (task queue, uploads, secret) in a temporary folder,
+# never in the repository's platform/instance.
+os.environ.setdefault("ALIGNBOARD_INSTANCE_PATH", tempfile.mkdtemp(prefix="alignboard-bench-"))
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "platform"))
 
 RULESET = {"r": {"all": [{"m": {"$and": [{"kind": "event"}, {"event": "record.created"},
