@@ -399,9 +399,7 @@ def recover(now=None):
                     # Not lost: the worker will reach it. Sending it again would only stack
                     # copies behind it, and giving it up would drop it when it comes.
                     stale.heartbeat_at, stale.message = now, BEHIND
-                    stale.save()
-                    log.info("run %s of connection %s: %s", stale.id, stale.connection_id,
-                             stale.message)
+                    _save_and_log(stale, logging.INFO)
                     continue
                 if stale.attempt >= MAX_ATTEMPTS:
                     stale.status, stale.finished_at = "interrupted", now
@@ -413,9 +411,7 @@ def recover(now=None):
                     stale.message = (f"no worker started it within {seconds} s; queued again "
                                      f"(attempt {stale.attempt} of {MAX_ATTEMPTS})")
                     to_send.append(stale)
-                stale.save()
-                log.warning("run %s of connection %s: %s", stale.id, stale.connection_id,
-                            stale.message)
+                _save_and_log(stale)
                 continue
             stale.status, stale.finished_at = "interrupted", now
             said = (f"stopped without finishing (worker killed?): no heartbeat for {seconds} "
@@ -438,10 +434,14 @@ def recover(now=None):
                 stale.message = (f"{said}; resumed from the last stored batch by run "
                                  f"{resume.id} (attempt {resume.attempt} of {MAX_ATTEMPTS})")
                 to_send.append(resume)
-            stale.save()
-            log.warning("run %s of connection %s: %s", stale.id, stale.connection_id,
-                        stale.message)
+            _save_and_log(stale)
     return to_send
+
+
+def _save_and_log(run, level=logging.WARNING):
+    """Store what the recovery decided about ``run`` and say it in the log."""
+    run.save()
+    log.log(level, "run %s of connection %s: %s", run.id, run.connection_id, run.message)
 
 
 def _runs_in_queue():
