@@ -463,7 +463,9 @@ class Engine:
         is not, or no longer, in the source): when it was or becomes the earliest row, the
         start of the metric's zeros moves, for every subject, not only the row's owner."""
         from .sources import earliest_day, signature
-        if not self.counts_from_zero(metric) or not metric.active:
+        if (not self.counts_from_zero(metric) or not metric.active
+                or (before is None and after is None)):
+            # Not a row of this metric's source (another record type): no query needed.
             return set()
         new = self.earliest(metric)
         if not any(d is not None and (new is None or d <= new) for d in (before, after)):
