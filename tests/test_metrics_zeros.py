@@ -117,6 +117,27 @@ def test_an_average_of_no_rows_stores_nothing(app, crm_people):
              .where((MetricValue.metric == metric) & (MetricValue.n > 0))})
 
 
+def test_managers_hr_and_executives_get_no_zeros_but_their_own_rows_count(app, crm_people):
+    """Zeros are for individual contributors (a role that sees its own data): a manager,
+    HR or an executive is not shown red every week for deals they never make."""
+    org = crm_people
+    with app.app_context():
+        metric = _collections()
+        _deal("C1", org.rob, date(2017, 1, 3))
+        rebuild(publish=False)
+        people = {v.subject_id for v in MetricValue.select().where(
+            (MetricValue.metric == metric) & (MetricValue.subject_type == "person"))}
+        assert {org.rob.id, org.rae.id, org.ray.id} <= people
+        assert not people & {org.mia.id, org.max.id, org.hr.id, org.exec.id, org.admin.id}
+        _deal("C2", org.mia, date(2017, 1, 4))
+        rebuild(publish=False)
+        week = _period("week", date(2017, 1, 3))
+        assert MetricValue.get((MetricValue.metric == metric)
+                               & (MetricValue.subject_type == "person")
+                               & (MetricValue.subject_id == org.mia.id)
+                               & (MetricValue.period == week)).value == 1.0
+
+
 def test_an_inactive_person_gets_no_zeros(app, crm_people):
     org = crm_people
     with app.app_context():

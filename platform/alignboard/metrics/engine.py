@@ -19,7 +19,7 @@ import math
 from collections import defaultdict
 from datetime import date, timedelta
 
-from ..org.models import Period, Person, Unit
+from ..org.models import Period, Person, Role, Unit
 from . import colours, formulas, pace
 from .models import (ColourBand, ColourRule, CompositePart, Metric, MetricFilter, Target)
 
@@ -182,10 +182,14 @@ class OrgIndex:
 
     def __init__(self):
         self.units = {u.id: u.path for u in Unit.select(Unit.id, Unit.path)}
-        people = list(Person.select(Person.id, Person.unit, Person.active))
+        people = list(Person.select(Person.id, Person.unit, Person.active, Role.scope)
+                      .join(Role, on=(Person.role == Role.id)))
         self.unit_of = {p.id: p.unit_id for p in people}
-        # Only active people are measured at zero: someone who left shows no new values.
-        self.active = {p.id for p in people if p.active}
+        # Measured at zero: active people whose role sees its own data, the individual
+        # contributors (reps). Someone who left shows no new values, and a manager, HR or an
+        # executive, who by design records no deals, is not shown red every week; their own
+        # rows, when they have any, still give them values.
+        self.active = {p.id for p in people if p.active and p.role.scope == "own"}
         self._members = {}
 
     def ancestors(self, unit_id):
@@ -426,7 +430,8 @@ class Engine:
 
     def zero_ok(self, metric, subject_type, subject_id, period):
         """Whether a key with no rows still has a value, 0: a counting metric, a subject
-        it groups by that is active (a person with ``active``, or a unit that exists), and
+        it groups by that is measured (an active person whose role's scope is "own", or a
+        unit that exists), and
         a period of ``zero_period``. The single definition both update paths rely on."""
         if not self.counts_from_zero(metric) or subject_type not in metric.subject_types:
             return False
@@ -438,8 +443,8 @@ class Engine:
         return self.zero_period(metric, period)
 
     def subject_keys(self, metric, periods, everyone=False):
-        """Keys of ``metric`` for every subject it groups by in ``periods``: active people
-        (everyone, inactive included, with ``everyone``) and all units."""
+        """Keys of ``metric`` for every subject it groups by in ``periods``: the people
+        measured at zero (everyone, with ``everyone``) and all units."""
         subjects = []
         if "person" in metric.subject_types:
             people = self.org.unit_of if everyone else self.org.active
