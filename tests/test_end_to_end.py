@@ -66,6 +66,31 @@ def test_unit_two_weeks_behind_plan_turns_red_and_its_leader_gets_the_action_pac
     assert client.get("/api/v1/inbox/", headers=auth(org.rae)).get_json() == []
 
 
+def test_a_unit_red_at_0_collections_is_not_behind_plan(app, crm_people):
+    """A count with a value rule is red at 0 (the demo's collections, "none" below 1): the
+    unit turns red, but the shipped "behind plan" rule is about pace, so it stays quiet."""
+    org = crm_people
+    with app.app_context():
+        yamlio.load(RULES / "04-unit-behind-plan-red.yaml")
+        definitions.save(won_value_definition(key="collections", aggregation="count",
+                                              field=None, period_kinds="week"),
+                         filters=WON + [{"field": "amount", "op": "gt", "value": "5000"}],
+                         colour_rule={"basis": "value", "bands": [
+                             _band("green", 3, None), _band("amber", 1, 3),
+                             _band("red", None, 1)]})
+        store.upsert(1, "D-1", "deal", {"stage": "won", "amount": 500.0}, owner=org.rob,
+                     occurred_at=datetime(2017, 1, 3))
+        red = MetricValue.get((MetricValue.subject_type == "unit")
+                              & (MetricValue.subject_id == org.team_a.id)
+                              & (MetricValue.period == _week(date(2017, 1, 3))))
+        assert (red.value, red.colour) == (0.0, "red")
+        # The first row starts everyone's zeros, one colour change each: work them all off.
+        while worker.run_once()["events"]:
+            pass
+        assert RuleFiring.select().count() == 0
+        assert Notification.select().count() == 0
+
+
 def test_short_visit_sent_from_the_phone_form_is_marked_not_valid(app, client, forms, visit,
                                                                    org, auth):
     """Scenario 6: a rep sends the shipped visit-log form through the API; the form stores

@@ -101,3 +101,20 @@ def test_form_metrics_rebuild_to_the_same_values(app, visit_form, crm_people):
         after = {(v.subject_type, v.subject_id, v.period_id): (v.value, v.n)
                  for v in MetricValue.select()}
         assert after == before and before
+
+
+def test_a_first_submission_starts_everyones_zeros_on_both_paths(app, visit_form, crm_people):
+    # The form's first submission is where its count's data begins: from its week on, every
+    # active person shows 0, the incremental path as the rebuild.
+    org = crm_people
+    with app.app_context():
+        metric = _valid_visits()
+        _submit(org.rob, {"minutes": 45, "location": "Shanghai"}, datetime(2017, 2, 14, 9),
+                visit_form)
+        assert _value(metric, org.rae, date(2017, 2, 14)) == 0
+        assert _value(metric, org.rae, date(2017, 2, 7)) is None
+        before = {(v.subject_type, v.subject_id, v.period_id, v.value, v.colour)
+                  for v in MetricValue.select().where(MetricValue.metric == metric)}
+        assert rebuild()["changed"] == 0
+        assert {(v.subject_type, v.subject_id, v.period_id, v.value, v.colour)
+                for v in MetricValue.select().where(MetricValue.metric == metric)} == before

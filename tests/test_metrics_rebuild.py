@@ -68,10 +68,23 @@ def test_incremental_and_rebuild_give_identical_values(app, crm_people):
 
 
 def test_rebuild_removes_values_no_row_supports_any_more(app, deals):
-    org = deals.org
+    # An average of no rows has no value, so nothing stays stored. (A sum would keep a 0 for
+    # every active subject: see the next test.)
     with app.app_context():
-        metric = definitions.save(won_value_definition(), filters=WON)
+        metric = definitions.save(won_value_definition(aggregation="avg"), filters=WON)
         assert MetricValue.select().where(MetricValue.metric == metric).count() > 0
-        definitions.save(won_value_definition(), metric=metric,
+        definitions.save(won_value_definition(aggregation="avg"), metric=metric,
                          filters=[{"field": "stage", "op": "eq", "value": "nothing"}])
         assert MetricValue.select().where(MetricValue.metric == metric).count() == 0
+
+
+def test_rebuild_turns_a_sum_no_row_supports_any_more_into_zeros(app, deals):
+    with app.app_context():
+        metric = definitions.save(won_value_definition(), filters=WON)
+        before = MetricValue.select().where(MetricValue.metric == metric).count()
+        definitions.save(won_value_definition(), metric=metric,
+                         filters=[{"field": "stage", "op": "eq", "value": "nothing"}])
+        values = [(v.value, v.n) for v in
+                  MetricValue.select().where(MetricValue.metric == metric)]
+        assert len(values) >= before
+        assert set(values) == {(0.0, 0)}

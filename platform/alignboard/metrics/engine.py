@@ -8,20 +8,24 @@ Incremental updates (``metrics.updates``) and the full rebuild (``metrics.rebuil
 only in which keys they recompute and where rows are read from, never in how a value is
 computed, so both give identical results.
 
-A value is stored when at least one row went into it or a target exists for its key;
-otherwise there is nothing to show and the stored row, if any, is removed.
+A value is stored when at least one row went into it, a target exists for its key, or the
+key is "measured at zero" (``Engine.zero_ok``): a count, distinct count or sum of no rows is
+0, so an active subject the metric groups by shows 0 (and its colour) for every started
+period since the metric's data begins. Otherwise there is nothing to show (an average,
+minimum, maximum or ratio of no rows has no value) and the stored row, if any, is removed.
 """
 import logging
 import math
 from collections import defaultdict
 from datetime import date, timedelta
 
-from ..org.models import Period, Person, Unit
+from ..org.models import Period, Person, Role, Unit
 from . import colours, formulas, pace
 from .models import (ColourBand, ColourRule, CompositePart, Metric, MetricFilter, Target)
 
 log = logging.getLogger(__name__)
 
+# Aggregations whose value over no rows is 0 rather than unknown.
 COUNTING = ("count", "distinct", "sum")
 
 
@@ -178,7 +182,14 @@ class OrgIndex:
 
     def __init__(self):
         self.units = {u.id: u.path for u in Unit.select(Unit.id, Unit.path)}
-        self.unit_of = {p.id: p.unit_id for p in Person.select(Person.id, Person.unit)}
+        people = list(Person.select(Person.id, Person.unit, Person.active, Role.scope)
+                      .join(Role, on=(Person.role == Role.id)))
+        self.unit_of = {p.id: p.unit_id for p in people}
+        # Measured at zero: active people whose role sees its own data, the individual
+        # contributors (reps). Someone who left shows no new values, and a manager, HR or an
+        # executive, who by design records no deals, is not shown red every week; their own
+        # rows, when they have any, still give them values.
+        self.active = {p.id for p in people if p.active and p.role.scope == "own"}
         self._members = {}
 
     def ancestors(self, unit_id):
@@ -259,6 +270,7 @@ class Engine:
             self.rules[r.metric_id] = (r, bands[r.id])
         self._memo = {}
         self._match_memo = {}
+        self._earliest = {}
 
     # dependencies
 
@@ -390,11 +402,97 @@ class Engine:
         target, expected = self.plan(metric, subject_type, subject_id, period)
         return colours.basis_value(rule, value, target, expected)
 
+    # zeros
+
+    def counts_from_zero(self, metric):
+        """Whether ``metric``'s value over no rows is 0: an aggregate that counts or sums.
+        An average, minimum, maximum or ratio of nothing has no value."""
+        return metric.kind == "aggregate" and metric.aggregation in COUNTING
+
+    def earliest(self, metric):
+        """The day of the earliest row of ``metric``'s source (filters aside), or None when
+        the source has no row; one query per source for the life of the engine."""
+        from .sources import earliest_day, signature
+
+        sig = signature(metric)
+        if sig not in self._earliest:
+            self._earliest[sig] = earliest_day(sig)
+        return self._earliest[sig]
+
+    def zero_period(self, metric, period):
+        """Whether ``period`` is one ``metric`` shows zeros in: of one of its period kinds,
+        started on the engine's day and not over before the metric's data begins (a
+        database holding periods of 2010 gets no zeros for the years before its rows)."""
+        if period.kind not in metric.kinds or period.start > self.day:
+            return False
+        first = self.earliest(metric)
+        return first is not None and period.end >= first
+
+    def zero_ok(self, metric, subject_type, subject_id, period):
+        """Whether a key with no rows still has a value, 0: a counting metric, a subject
+        it groups by that is measured (an active person whose role's scope is "own", or a
+        unit that exists), and
+        a period of ``zero_period``. The single definition both update paths rely on."""
+        if not self.counts_from_zero(metric) or subject_type not in metric.subject_types:
+            return False
+        if subject_type == "person":
+            if subject_id not in self.org.active:
+                return False
+        elif subject_id not in self.org.units:
+            return False
+        return self.zero_period(metric, period)
+
+    def subject_keys(self, metric, periods, everyone=False):
+        """Keys of ``metric`` for every subject it groups by in ``periods``: the people
+        measured at zero (everyone, with ``everyone``) and all units."""
+        subjects = []
+        if "person" in metric.subject_types:
+            people = self.org.unit_of if everyone else self.org.active
+            subjects.extend(("person", p) for p in sorted(people))
+        if "unit" in metric.subject_types:
+            subjects.extend(("unit", u) for u in sorted(self.org.units))
+        return {(metric.id, st, sid, p.id) for p in periods for st, sid in subjects}
+
+    def zero_keys(self, metric, periods=None):
+        """Every key of ``metric`` (in ``periods``, when given) that ``zero_ok`` holds for:
+        the keys that have a value, 0 at least, whether or not any row touches them."""
+        if not self.counts_from_zero(metric):
+            return set()
+        if periods is None:
+            periods = [p for kind in metric.kinds for p in self.calendar.by_kind.get(kind, ())]
+        return self.subject_keys(metric, [p for p in periods if self.zero_period(metric, p)])
+
+    def boundary_keys(self, metric, before, after, exclude_id):
+        """Keys whose zero could appear or vanish because one source row (id
+        ``exclude_id``) went from the day ``before`` to ``after`` (either None when the row
+        is not, or no longer, in the source): when it was or becomes the earliest row, the
+        start of the metric's zeros moves, for every subject, not only the row's owner."""
+        from .sources import earliest_day, signature
+        if (not self.counts_from_zero(metric) or not metric.active
+                or (before is None and after is None)):
+            # Not a row of this metric's source (another record type): no query needed.
+            return set()
+        new = self.earliest(metric)
+        if not any(d is not None and (new is None or d <= new) for d in (before, after)):
+            # Later than the earliest row before and after: the start has not moved.
+            return set()
+        others = earliest_day(signature(metric), exclude_id)
+        old = min((d for d in (others, before) if d is not None), default=None)
+        if old == new:
+            return set()
+        low = min(d for d in (old, new) if d is not None)
+        high = max(old, new) if old is not None and new is not None else None
+        periods = [p for kind in metric.kinds for p in self.calendar.by_kind.get(kind, ())
+                   if p.start <= self.day and p.end >= low and (high is None or p.end < high)]
+        # Everyone: a zero stored for someone who has left since must go as well.
+        return self.subject_keys(metric, periods, everyone=True)
+
     def state(self, metric, subject_type, subject_id, period):
         """The full ``State`` of a key, or None when nothing should be stored for it."""
         value, n, flag = self.compute(metric, subject_type, subject_id, period)
         target, expected = self.plan(metric, subject_type, subject_id, period)
-        if n == 0 and target is None:
+        if n == 0 and target is None and not self.zero_ok(metric, subject_type, subject_id,
+                                                          period):
             return None
         colour = None
         rule, bands = self.rules.get(metric.id, (None, []))

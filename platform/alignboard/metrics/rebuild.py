@@ -1,7 +1,7 @@
 """Recomputing every metric value from scratch (``alignboard metrics rebuild``).
 
-Loads each source's rows once into memory, finds every key any row or target touches, and
-writes them through the same ``store.write`` the incremental path uses; rows no key produces
+Loads each source's rows once into memory, finds every key any row or target touches (and
+every key a counting metric shows 0 in), and writes them through the same ``store.write`` the incremental path uses; rows no key produces
 any more are removed.
 """
 import logging
@@ -17,10 +17,12 @@ log = logging.getLogger(__name__)
 
 
 def keys_for(engine, metric):
-    """Every key of ``metric`` that any row or target touches."""
+    """Every key of ``metric`` that any row or target touches, and every key it shows 0 in
+    (``Engine.zero_ok``: a counting metric's active subjects with no row in a period)."""
     keys = set(engine.target_keys(metric))
     if not metric.active:
         return keys
+    keys |= engine.zero_keys(metric)
     for leaf in engine.leaves(metric):
         for row in engine.rows.all(leaf):
             keys |= engine.touched(metric, row.owner_id, row.day)

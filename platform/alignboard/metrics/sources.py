@@ -52,6 +52,37 @@ def _rows(query, sig):
         yield Row(r.owner_id, r.occurred_at.date(), r.fields or {})
 
 
+def _as_day(value):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # SQLite may hand an aggregate of a datetime column back as text.
+        value = datetime.fromisoformat(value)
+    return value.date() if isinstance(value, datetime) else value
+
+
+def earliest_day(sig, exclude_id=None):
+    """The day of the earliest row of source ``sig`` (that of record or submission
+    ``exclude_id`` left out, when given), or None when there is none. The same rows as
+    ``DatabaseRows`` and ``MemoryRows`` read, so both update paths agree on it."""
+    from peewee import fn
+
+    if sig[0] == "form":
+        if not forms_available():
+            return None
+        from ..forms.models import Submission
+        query = _forms_query(sig[1]).select(fn.MIN(Submission.submitted_at))
+        if exclude_id is not None:
+            query = query.where(Submission.id != exclude_id)
+    elif sig[1]:
+        query = _records_query(sig[1]).select(fn.MIN(Record.occurred_at))
+        if exclude_id is not None:
+            query = query.where(Record.id != exclude_id)
+    else:
+        return None
+    return _as_day(query.scalar())
+
+
 def forms_available():
     try:
         import alignboard.forms.models  # noqa: F401

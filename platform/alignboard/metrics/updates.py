@@ -1,7 +1,8 @@
 """Incremental updates: ``record.*`` and ``form.submitted`` events recompute only the
 values they can change (the owner, the owner's units up the tree, the periods whose window
 holds the row's day, before and after the change), synchronously in the publishing
-transaction.
+transaction. A record that is, or was, a metric's earliest row also recomputes the keys
+of every subject in the periods whose zeros it makes appear or vanish.
 
 Moving a person to another unit or editing a metric is not an event here: the admin and the
 API rebuild the metric they changed; ``alignboard metrics rebuild`` recomputes everything.
@@ -54,7 +55,22 @@ def record_keys(engine, p):
                     keys |= engine.touched(metric, state.get("owner_id"),
                                            _day(state.get("occurred_at")),
                                            source_sig=("records", tuple(sorted(leaf.types))))
+    for metric in engine.metrics.values():
+        if metric.kind == "aggregate" and metric.source == "records":
+            # The record may have moved where the metric's data begins, and so which
+            # periods every subject shows 0 in.
+            before, after = (_source_day(metric, s) for s in (p.get("previous"), p))
+            keys |= engine.boundary_keys(metric, before, after, p.get("record_id"))
     return keys
+
+
+def _source_day(metric, state):
+    """The day a record state counts on in ``metric``'s source, or None when it is not one
+    of its rows (the conditions of ``sources._records_query``)."""
+    if (not state or state.get("type") not in metric.types or state.get("owner_id") is None
+            or not state.get("occurred_at")):
+        return None
+    return _day(state.get("occurred_at"))
 
 
 def on_form_submitted(event):
@@ -71,6 +87,14 @@ def on_form_submitted(event):
     sig = ("form", p.get("form_key") or "")
     person_id = p.get("person_id")
     keys = _keys(engine, [(person_id, _day(p.get("submitted_at")))], sig)
+    if not p.get("edited"):
+        # A first submission may be the form's earliest, where its metrics' zeros begin (an
+        # edit keeps its sending time, so it moves nothing).
+        for metric in engine.metrics.values():
+            if metric.kind == "aggregate" and metric.source == "form" and \
+                    metric.form_key == sig[1]:
+                keys |= engine.boundary_keys(metric, None, _day(p.get("submitted_at")),
+                                             p.get("submission_id"))
     if p.get("edited"):
         for metric in engine.metrics.values():
             if not any(leaf.source == "form" and leaf.form_key == sig[1]
