@@ -260,7 +260,7 @@ def _weighted_bands(known):
     if rule is None or rule.basis != "pace" or not single:
         return None, None, Phrase(N_(
             "default bands: the common colour rule has no bands on %(basis)s"),
-            basis=Phrase(N_("% of pace")))
+            basis=Phrase(N_("the share of pace")))
     return rule, single, Phrase(N_("bands of %(metric)s"), metric=known[0]["metric_name"])
 
 
