@@ -499,6 +499,25 @@ def test_the_chinese_admin_says_a_refused_save_in_chinese(client, app, org, logi
                        follow_redirects=True).get_data(as_text=True)
     assert "创建记录失败。" in page and "Failed to" not in page
     page = client.post(f"/admin/person/edit/?id={org.rob.id}", data={
-        "login": "Bad Login", "name": "Rob", "unit": org.team_a.id, "role": "rep"},
+        "login": "Bad Login", "name": "Rob", "unit": org.team_a.id, "role": org.rob.role_id},
         follow_redirects=True).get_data(as_text=True)
     assert "保存记录失败。" in page and "Failed to" not in page
+
+
+def test_a_forged_choice_in_an_admin_form_is_not_a_valid_choice(client, app, org, login):
+    """A unit, manager or role sent as text or as a number too large to be an id is refused
+    beside the field on both databases (PostgreSQL would otherwise fail on the lookup)."""
+    login(org.hr)
+    for role in ("rep", str(2 ** 70)):
+        r = client.post(f"/admin/person/edit/?id={org.rob.id}", data={
+            "login": "rob", "name": "Rob", "unit": org.team_a.id, "role": role},
+            follow_redirects=True)
+        assert r.status_code == 200
+        assert "Not a valid choice" in r.get_data(as_text=True)
+    r = client.post("/admin/unit/new/", data={"code": "east", "name": "East",
+                                              "kind": "region", "parent": "north"},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "Not a valid choice" in r.get_data(as_text=True)
+    with app.app_context():
+        assert Person.get_by_id(org.rob.id).role.key == "rep"
+        assert not Unit.select().where(Unit.code == "east").exists()

@@ -7,11 +7,15 @@ import peewee as pw
 from flask import abort, get_flashed_messages, redirect, request, url_for
 from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+from wtfpeewee.fields import ModelSelectField
+from wtfpeewee.orm import FieldInfo
 
 from .db import MAX_ID
 from .i18n import N_
@@ -37,8 +41,45 @@ class IndexView(Guard, AdminIndexView):
         return self.render("admin/alignboard_index.html")
 
 
+class IdSelectField(ModelSelectField):
+    """A foreign-key choice whose submitted value is looked up only when it can be a row id.
+
+    wtfpeewee queries ``id = <the value as sent>``: PostgreSQL answers a forged "rep" or an
+    over-long number with a DataError (a 500), SQLite with nothing. Anything that cannot
+    be an id is "Not a valid choice." on both."""
+
+    def _not_an_id(self, value):
+        return isinstance(self.model._meta.primary_key, pw.AutoField) and \
+            not isinstance(value, self.model) and parse_id(value) is None
+
+    def get_model(self, pk):
+        if self._not_an_id(pk):
+            return None
+        return super().get_model(pk)
+
+    def pre_validate(self, form):
+        # The value can also reach here unresolved (set as data, not looked up), and the
+        # parent class would then query it as it is.
+        if self.data is not None and self._not_an_id(self.data):
+            raise ValidationError(self.gettext("Not a valid choice."))
+        super().pre_validate(form)
+
+
+class Converter(CustomModelConverter):
+    """Flask-Admin's peewee form converter with ``IdSelectField`` for plain foreign keys."""
+
+    def handle_foreign_key(self, model, field, **kwargs):
+        if (getattr(self.view, "_form_ajax_refs", {}).get(field.name)
+                or field.choices is not None):
+            return super().handle_foreign_key(model, field, **kwargs)
+        if field.null:
+            kwargs["allow_blank"] = True
+        return FieldInfo(field.name, IdSelectField(model=field.rel_model, **kwargs))
+
+
 class SecureModelView(Guard, ModelView):
     form_base_class = FlaskForm
+    model_form_converter = Converter
     page_size = 50
     can_export = True
     export_types = ["csv", "xlsx"]
