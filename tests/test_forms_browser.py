@@ -12,21 +12,14 @@ def server(live_server):
     return live_server
 
 
-def _log_in(page, server, login):
-    page.goto(f"{server}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", "password123")
-    page.click("button[type=submit], form button")
-    page.wait_for_url(f"{server}/")
-
-
-def test_rep_fills_the_visit_log_on_a_phone(server, browser, forms, accounts, org, app):
+def test_rep_fills_the_visit_log_on_a_phone(server, browser, browser_login, forms, accounts,
+                                            org, app):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, geolocation={"latitude": 31.2304,
                                                                "longitude": 121.4737},
                                   permissions=["geolocation"])
     page = context.new_page()
-    _log_in(page, server, "rob")
+    browser_login(page, "rob")
     page.click("#forms-card >> text=Customer visit log")
     page.select_option("#in-customer", label="Acme Ltd")
     page.fill("#in-start_at", "2026-11-20T10:00")
@@ -65,9 +58,9 @@ def test_rep_fills_the_visit_log_on_a_phone(server, browser, forms, accounts, or
     context.close()
 
 
-def test_hr_builds_a_form_with_the_field_editor(server, browser, org, app):
+def test_hr_builds_a_form_with_the_field_editor(server, browser, browser_login, org, app):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _log_in(page, server, "hr")
+    browser_login(page, "hr")
     page.goto(f"{server}/admin/forms_admin/new")
     page.fill("#f-key", "call_log")
     page.fill("#f-title-en", "Call log")
@@ -103,9 +96,10 @@ def test_hr_builds_a_form_with_the_field_editor(server, browser, org, app):
     page.close()
 
 
-def test_editor_shows_a_server_error_beside_the_field(server, browser, org, app):
+def test_editor_shows_a_server_error_beside_the_field(server, browser, browser_login, org,
+                                                      app):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    _log_in(page, server, "hr")
+    browser_login(page, "hr")
     page.goto(f"{server}/admin/forms_admin/new")
     page.fill("#f-key", "dupes")
     page.fill("#f-title-en", "Dupes")
